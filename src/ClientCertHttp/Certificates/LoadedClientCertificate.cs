@@ -1,0 +1,54 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ClientCertHttp.Certificates;
+
+/// <summary>
+/// A client certificate loaded once, with the TLS context built once from it: every handler and every connection
+/// of the client reuses <see cref="Context"/>.
+/// </summary>
+internal sealed class LoadedClientCertificate : IDisposable
+{
+    private readonly X509Certificate2Collection _owned;
+
+    public LoadedClientCertificate(X509Certificate2 certificate, X509Certificate2Collection owned, string source)
+    {
+        Certificate = certificate;
+        _owned = owned;
+        Source = source;
+
+        var intermediates = new X509Certificate2Collection();
+        foreach (var candidate in owned)
+        {
+            if (!ReferenceEquals(candidate, certificate))
+            {
+                intermediates.Add(candidate);
+            }
+        }
+
+        // offline: true — the chain is built from what the source holds (plus the machine's stores) without
+        // downloading anything. The context is the only client-side setting that makes SslStream send intermediates
+        // that are not in the user's X509 store; ClientCertificates and the selection callback send the leaf alone.
+        Context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+    }
+
+    /// <summary>Gets the client certificate, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Gets the context handed to every <see cref="SocketsHttpHandler"/> of the client.</summary>
+    public SslStreamCertificateContext Context { get; }
+
+    /// <summary>Gets a description of where the certificate came from (never a secret).</summary>
+    public string Source { get; }
+
+    /// <summary>Gets how many certificates are sent in the handshake: the leaf and the intermediates.</summary>
+    public int ChainLength => 1 + Context.IntermediateCertificates.Count;
+
+    public void Dispose()
+    {
+        foreach (var certificate in _owned)
+        {
+            certificate.Dispose();
+        }
+    }
+}

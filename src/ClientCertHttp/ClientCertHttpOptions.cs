@@ -1,0 +1,38 @@
+namespace ClientCertHttp;
+
+/// <summary>
+/// Options of one client-certificate (mutual TLS) HTTP client. Registered as named options, named after the client.
+/// </summary>
+/// <remarks>
+/// Bound from configuration with the shape
+/// <c>{ "BaseAddress": "https://api.example.test/", "Certificate": { "Path": "client.pfx", "Password": "…" }, "ServerTrust": { … } }</c>.
+/// Keys that are not properties of these options are reported as errors at startup instead of being ignored.
+/// </remarks>
+public sealed class ClientCertHttpOptions
+{
+    /// <summary>
+    /// Gets or sets the base address given to every <see cref="HttpClient"/> created for this client.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the client's base address is left as it is.</value>
+    /// <remarks>When set, it must be an absolute <c>https</c> URI: a client certificate is only ever sent over TLS.</remarks>
+    public Uri? BaseAddress { get; set; }
+
+    /// <summary>
+    /// Gets or sets where the client certificate comes from.
+    /// </summary>
+    /// <value>The default value is an empty <see cref="ClientCertificateOptions"/>, which fails validation until a source is set.</value>
+    public ClientCertificateOptions Certificate { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets how the server's certificate is validated.
+    /// </summary>
+    /// <value>The default value validates the server against the operating system's trust store, with host name checks.</value>
+    public ServerTrustOptions ServerTrust { get; set; } = new();
+
+    // Problems found while binding configuration (unknown keys, values of the wrong shape). Reported by validation,
+    // so that one startup error lists them together with every other problem of the client.
+    internal List<string>? ConfigurationErrors { get; set; }
+
+    // The configuration path the options were bound from, used to name keys in messages.
+    internal string? ConfigurationPath { get; set; }
+}

@@ -1,0 +1,59 @@
+namespace ClientCertHttp;
+
+/// <summary>
+/// Says why a client certificate, or the configuration around it, could not be used.
+/// </summary>
+/// <remarks>
+/// Every value is reported through <see cref="ClientCertificateException.Reason"/>. New values may be added
+/// in minor versions; treat unknown values as a generic configuration failure.
+/// </remarks>
+public enum ClientCertificateFailureReason
+{
+    /// <summary>The configuration is incomplete or contains an unknown key or a value of the wrong shape.</summary>
+    InvalidConfiguration = 0,
+
+    /// <summary>No certificate source is configured, so the client would send no certificate.</summary>
+    NoCertificateConfigured,
+
+    /// <summary>A configured file does not exist.</summary>
+    FileNotFound,
+
+    /// <summary>A configured file exists but cannot be read (permissions, a folder instead of a file, an I/O error).</summary>
+    FileUnreadable,
+
+    /// <summary>A PKCS#12 (PFX) file is well formed but its integrity check fails with the configured password.</summary>
+    WrongPassword,
+
+    /// <summary>A file is not in the expected format, or is truncated or corrupt.</summary>
+    InvalidFormat,
+
+    /// <summary>A PKCS#12 (PFX) file exceeds the loader's work or size limits (for example a very high iteration count).</summary>
+    LoaderLimitExceeded,
+
+    /// <summary>No certificate in the source has a private key, so it cannot prove the client's identity.</summary>
+    NoPrivateKey,
+
+    /// <summary>Several certificates with private keys were found and no rule chooses among them.</summary>
+    AmbiguousCertificate,
+
+    /// <summary>The configured selector (for example a thumbprint) matches no certificate in the source.</summary>
+    CertificateNotFound,
+
+    /// <summary>The certificate's validity period has ended.</summary>
+    Expired,
+
+    /// <summary>The certificate's validity period has not started yet.</summary>
+    NotYetValid,
+
+    /// <summary>The certificate restricts its use (extended key usage) and client authentication is not among the allowed uses.</summary>
+    MissingClientAuthenticationUsage,
+
+    /// <summary>The certificate's key usage extension does not allow digital signatures, which TLS client authentication needs.</summary>
+    MissingDigitalSignatureUsage,
+
+    /// <summary>The HTTP client's primary handler is not a <see cref="System.Net.Http.SocketsHttpHandler"/>, or it already carries a conflicting certificate setting.</summary>
+    UnsupportedPrimaryHandler,
+
+    /// <summary>The server trust settings (for example the custom root certificates) are invalid.</summary>
+    InvalidServerTrust,
+}

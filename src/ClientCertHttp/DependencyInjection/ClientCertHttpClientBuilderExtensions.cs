@@ -1,0 +1,126 @@
+using ClientCertHttp;
+using ClientCertHttp.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Extension methods that add a client certificate (mutual TLS) to an existing <see cref="IHttpClientBuilder"/>.
+/// </summary>
+public static class ClientCertHttpClientBuilderExtensions
+{
+    /// <summary>
+    /// Makes the client present a client certificate, configured in code, on every TLS connection.
+    /// </summary>
+    /// <param name="builder">The builder of the HTTP client, for example from <c>AddHttpClient</c>.</param>
+    /// <param name="configure">Configures the client's <see cref="ClientCertHttpOptions"/>.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// <para>
+    /// The client's primary handler becomes a fresh <see cref="System.Net.Http.SocketsHttpHandler"/> each time the
+    /// factory builds one; its <see cref="System.Net.Security.SslClientAuthenticationOptions.ClientCertificateContext"/>
+    /// is built once per loaded certificate, so the intermediates are sent on every connection, after every handler
+    /// rotation.
+    /// </para>
+    /// <para>
+    /// The options are validated and the certificate is loaded when the host starts (<c>ValidateOnStart</c>); every
+    /// problem is a <see cref="ClientCertificateException"/>. Without a host, resolve
+    /// <see cref="IStartupValidator"/> and call <see cref="IStartupValidator.Validate"/>.
+    /// </para>
+    /// </remarks>
+    public static IHttpClientBuilder AddClientCertificate(this IHttpClientBuilder builder, Action<ClientCertHttpOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddClientCertificateCore(builder, configuration: null, configure);
+    }
+
+    /// <summary>
+    /// Makes the client present a client certificate, bound from a configuration section, on every TLS connection.
+    /// </summary>
+    /// <param name="builder">The builder of the HTTP client, for example from <c>AddHttpClient</c>.</param>
+    /// <param name="configuration">
+    /// The section to bind, shaped as <c>{ "BaseAddress": …, "Certificate": { "Path": …, "Password": … }, "ServerTrust": { … } }</c>.
+    /// Keys that are not settings are reported as errors at startup.
+    /// </param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <remarks>The options follow configuration reloads. See <see cref="AddClientCertificate(IHttpClientBuilder, Action{ClientCertHttpOptions})"/> for the handler and validation behaviour.</remarks>
+    public static IHttpClientBuilder AddClientCertificate(this IHttpClientBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddClientCertificateCore(builder, configuration, configure: null);
+    }
+
+    internal static IHttpClientBuilder AddClientCertificateCore(
+        IHttpClientBuilder builder,
+        IConfiguration? configuration,
+        Action<ClientCertHttpOptions>? configure)
+    {
+        var services = builder.Services;
+        var name = builder.Name;
+        var registry = AddCoreServices(services);
+
+        var options = services.AddOptions<ClientCertHttpOptions>(name);
+        if (configuration is not null)
+        {
+            services.AddSingleton<IConfigureOptions<ClientCertHttpOptions>>(new ConfigurationBinding(name, configuration));
+            services.AddSingleton<IOptionsChangeTokenSource<ClientCertHttpOptions>>(
+                new ConfigurationChangeTokenSource<ClientCertHttpOptions>(name, configuration));
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (registry.Add(name))
+        {
+            options.ValidateOnStart();
+            services.AddOptions<HandlerStartupCheck>(name).ValidateOnStart();
+
+            builder.UseSocketsHttpHandler();
+            builder.ConfigureHttpClient((serviceProvider, client) =>
+            {
+                var baseAddress = serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get(name).BaseAddress;
+                if (baseAddress is not null)
+                {
+                    client.BaseAddress = baseAddress;
+                }
+            });
+        }
+
+        return builder;
+    }
+
+    private static ClientCertHttpClientRegistry AddCoreServices(IServiceCollection services)
+    {
+        // The registry is found again on every call, as Microsoft.Extensions.Http does for its typed-client registry,
+        // so that registration stays idempotent and needs no service provider.
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(ClientCertHttpClientRegistry) && descriptor.ImplementationInstance is ClientCertHttpClientRegistry existing)
+            {
+                return existing;
+            }
+        }
+
+        var registry = new ClientCertHttpClientRegistry();
+        services.AddSingleton(registry);
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(serviceProvider => new ClientTlsStateCache(
+            serviceProvider.GetRequiredService<TimeProvider>(),
+            serviceProvider.GetRequiredService<ILoggerFactory>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ClientCertificateHandlerFilter>());
+        return registry;
+    }
+}

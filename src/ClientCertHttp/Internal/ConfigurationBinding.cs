@@ -1,0 +1,107 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ClientCertHttp.Internal;
+
+/// <summary>
+/// Binds a client's options from a configuration section and records, instead of ignoring, keys that match no
+/// option and values that cannot be converted. Validation reports them at startup with the full key path.
+/// </summary>
+internal sealed class ConfigurationBinding(string clientName, IConfiguration configuration) : IConfigureNamedOptions<ClientCertHttpOptions>
+{
+    public void Configure(ClientCertHttpOptions options) => Configure(Options.DefaultName, options);
+
+    public void Configure(string? name, ClientCertHttpOptions options)
+    {
+        if (!string.Equals(name, clientName, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var errors = options.ConfigurationErrors ??= [];
+        options.ConfigurationPath = (configuration as IConfigurationSection)?.Path;
+
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key and the target type. Only non-secret values can fail conversion: every secret
+            // is a string.
+            errors.Add(ex.Message);
+        }
+
+        CollectUnknownKeys(configuration, typeof(ClientCertHttpOptions), errors);
+    }
+
+    internal static void CollectUnknownKeys(IConfiguration section, Type optionsType, List<string> errors)
+    {
+        var properties = optionsType
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.TryGetValue(child.Key, out var property))
+            {
+                var suggestion = ClosestName(child.Key, properties.Keys);
+                errors.Add(
+                    $"the configuration key '{child.Path}' is not a ClientCertHttp setting"
+                    + (suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")
+                    + $". Known keys here: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}.");
+                continue;
+            }
+
+            if (IsNestedOptions(property.PropertyType))
+            {
+                CollectUnknownKeys(child, property.PropertyType, errors);
+            }
+        }
+    }
+
+    private static bool IsNestedOptions(Type type) =>
+        type.IsClass && type != typeof(string) && type.Assembly == typeof(ClientCertHttpOptions).Assembly;
+
+    private static string? ClosestName(string key, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            var distance = EditDistance(key.ToUpperInvariant(), candidate.ToUpperInvariant());
+            if (distance < bestDistance)
+            {
+                bestDistance = distance;
+                best = candidate;
+            }
+        }
+
+        return bestDistance <= Math.Max(2, key.Length / 4) ? best : null;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), substitution);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,13 @@
+namespace ClientCertHttp;
+
+/// <summary>
+/// Says which certificate authorities the client trusts when it validates the server's certificate.
+/// </summary>
+public enum ServerTrustMode
+{
+    /// <summary>The operating system's trust store, as a plain <see cref="HttpClient"/> does.</summary>
+    System = 0,
+
+    /// <summary>Only the configured root certificates (<see cref="ServerTrustOptions.RootCertificatesPath"/>); the operating system's store is ignored.</summary>
+    CustomRoots = 1,
+}
