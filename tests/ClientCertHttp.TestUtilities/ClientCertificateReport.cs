@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ClientCertHttp.TestUtilities;
+
+/// <summary>
+/// What <see cref="MtlsTestServer"/> saw for one request: the client certificate and the chain the client sent.
+/// </summary>
+/// <param name="Subject">Subject of the client leaf certificate, or <see langword="null"/> when none was sent.</param>
+/// <param name="Thumbprint">SHA-1 thumbprint (hex) of the client leaf certificate, or <see langword="null"/>.</param>
+/// <param name="SentChain">The other certificates the client sent, leaf excluded, in the order received.</param>
+/// <param name="HttpProtocol">The request protocol, for example <c>HTTP/1.1</c> or <c>HTTP/2</c>.</param>
+/// <param name="TlsProtocol">The negotiated TLS version, for example <c>Tls13</c>.</param>
+/// <param name="ConnectionId">Kestrel's connection id; equal ids mean the same TCP connection.</param>
+public sealed record ClientCertificateReport(
+    string? Subject,
+    string? Thumbprint,
+    IReadOnlyList<CertificateInfo> SentChain,
+    string HttpProtocol,
+    string TlsProtocol,
+    string ConnectionId)
+{
+    /// <summary>Same as <see cref="MtlsTestServer.ReadReportAsync"/>.</summary>
+    /// <param name="response">A successful response from the test server.</param>
+    /// <param name="ct">Cancels the read.</param>
+    /// <returns>The deserialized report.</returns>
+    public static Task<ClientCertificateReport> ReadReportAsync(HttpResponseMessage response, CancellationToken ct = default)
+        => MtlsTestServer.ReadReportAsync(response, ct);
+
+    internal static async Task<ClientCertificateReport> ReadCoreAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.EnsureSuccessStatusCode();
+        ClientCertificateReport? report = await response.Content
+            .ReadFromJsonAsync(TestUtilitiesJsonContext.Default.ClientCertificateReport, ct)
+            .ConfigureAwait(false);
+        return report ?? throw new JsonException("The response body did not contain a client certificate report.");
+    }
+}
+
+/// <summary>
+/// Subject and thumbprint of one certificate.
+/// </summary>
+/// <param name="Subject">The subject distinguished name.</param>
+/// <param name="Thumbprint">The SHA-1 thumbprint (hex, upper case).</param>
+public sealed record CertificateInfo(string Subject, string Thumbprint);
+
+/// <summary>Source-generated System.Text.Json metadata (web defaults: camelCase, case-insensitive).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ClientCertificateReport))]
+internal sealed partial class TestUtilitiesJsonContext : JsonSerializerContext;

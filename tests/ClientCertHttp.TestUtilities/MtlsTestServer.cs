@@ -1,0 +1,413 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ClientCertHttp.TestUtilities;
+
+/// <summary>
+/// A real Kestrel HTTPS server on 127.0.0.1 (random port) that demands and validates client certificates itself:
+/// a client certificate is accepted only if it chains, through the certificates the client actually SENT, to one of
+/// <see cref="MtlsTestServerOptions.TrustedClientRoots"/>. Every request is answered with a JSON
+/// <see cref="ClientCertificateReport"/> unless <see cref="MtlsTestServerOptions.RequestHandler"/> handles it.
+/// </summary>
+public sealed class MtlsTestServer : IAsyncDisposable
+{
+    private readonly MtlsTestServerOptions _options;
+    private readonly X509Certificate2? _ownedServerCertificate;
+    private readonly X509Certificate2Collection _trustedClientRoots;
+    private readonly SslStreamCertificateContext _serverCertificateContext;
+
+    // Keyed by the server-side SslStream (the "sender" of the validation callback); the entry dies with the connection.
+    private readonly ConditionalWeakTable<SslStream, HandshakeRecord> _handshakes = new();
+    private readonly ConcurrentQueue<ClientCertificateReport> _reports = new();
+    private readonly ConcurrentQueue<string> _handshakeFailures = new();
+
+    private WebApplication? _app;
+    private int _handshakeCount;
+    private int _failedHandshakeCount;
+    private int _openConnectionCount;
+    private int _totalConnectionCount;
+    private int _disposed;
+
+    private MtlsTestServer(TestCertificateAuthority ca, MtlsTestServerOptions options)
+    {
+        _options = options;
+
+        if (options.ServerCertificate is null)
+        {
+            _ownedServerCertificate = ca.IssueServerCertificate();
+        }
+
+        ServerCertificate = options.ServerCertificate ?? _ownedServerCertificate!;
+        _trustedClientRoots = options.TrustedClientRoots ?? [ca.Root];
+
+        X509Certificate2Collection intermediates = options.SendServerIntermediate
+            ? options.ServerIntermediates ?? [ca.Intermediate]
+            : [];
+        _serverCertificateContext = SslStreamCertificateContext.Create(ServerCertificate, intermediates, offline: true);
+    }
+
+    /// <summary>The base address using the IP literal: <c>https://127.0.0.1:{port}/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The base address using the host name: <c>https://localhost:{port}/</c> (still resolves to loopback).</summary>
+    public Uri LocalhostAddress { get; private set; } = null!;
+
+    /// <summary>The TCP port the server listens on (chosen by the OS).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The server's leaf certificate.</summary>
+    public X509Certificate2 ServerCertificate { get; }
+
+    /// <summary>A thread-safe snapshot of the reports of every request served so far, in arrival order.</summary>
+    public IReadOnlyList<ClientCertificateReport> Reports => _reports.ToArray();
+
+    /// <summary>The number of TLS handshakes that completed successfully.</summary>
+    public int HandshakeCount => Volatile.Read(ref _handshakeCount);
+
+    /// <summary>
+    /// The number of handshakes the server rejected because the client certificate was missing (while required)
+    /// or failed validation. Handshakes the client aborted are not counted. Note that one failing HTTP/1.1 request
+    /// from SocketsHttpHandler typically costs several handshakes (it retries a fresh connection that closed before
+    /// any response: 4 attempts observed), one failing HTTP/2 request costs one; assert "went up", not "+1".
+    /// </summary>
+    public int FailedHandshakeCount => Volatile.Read(ref _failedHandshakeCount);
+
+    /// <summary>The number of TCP connections open right now.</summary>
+    public int OpenConnectionCount => Volatile.Read(ref _openConnectionCount);
+
+    /// <summary>The number of TCP connections accepted since start.</summary>
+    public int TotalConnectionCount => Volatile.Read(ref _totalConnectionCount);
+
+    /// <summary>Why each rejected handshake was rejected (one line each), in order; handy in assertion messages.</summary>
+    public IReadOnlyList<string> HandshakeFailures => _handshakeFailures.ToArray();
+
+    /// <summary>
+    /// Starts a server for <paramref name="ca"/> listening on 127.0.0.1 with an OS-assigned port.
+    /// </summary>
+    /// <param name="ca">Supplies the default server certificate, server intermediate and trusted client root.</param>
+    /// <param name="configure">Optional changes to <see cref="MtlsTestServerOptions"/>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server; dispose it to stop.</returns>
+    public static async Task<MtlsTestServer> StartAsync(TestCertificateAuthority ca, Action<MtlsTestServerOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ca);
+        var options = new MtlsTestServerOptions();
+        configure?.Invoke(options);
+
+        if ((options.Protocols & HttpProtocols.Http3) != 0)
+        {
+            throw new NotSupportedException("MtlsTestServer does not support HTTP/3 (Kestrel's TLS callback is TCP only).");
+        }
+
+        var server = new MtlsTestServer(ca, options);
+        try
+        {
+            await server.StartCoreAsync(cancellationToken).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads the JSON <see cref="ClientCertificateReport"/> returned by the server (System.Text.Json web defaults).
+    /// Throws <see cref="HttpRequestException"/> for a non-success status code.
+    /// </summary>
+    /// <param name="response">A response from the test server.</param>
+    /// <param name="ct">Cancels the read.</param>
+    /// <returns>The deserialized report.</returns>
+    public static Task<ClientCertificateReport> ReadReportAsync(HttpResponseMessage response, CancellationToken ct = default)
+        => ClientCertificateReport.ReadCoreAsync(response, ct);
+
+    /// <summary>
+    /// Returns the report recorded for the current request, for use inside <see cref="MtlsTestServerOptions.RequestHandler"/>.
+    /// </summary>
+    /// <param name="context">The request context.</param>
+    /// <returns>The report, or <see langword="null"/> for a context not served by an <see cref="MtlsTestServer"/>.</returns>
+    public static ClientCertificateReport? GetReport(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Items.TryGetValue(typeof(ClientCertificateReport), out object? value) ? value as ClientCertificateReport : null;
+    }
+
+    /// <summary>Forgets the reports recorded so far (counters are kept).</summary>
+    public void ClearReports() => _reports.Clear();
+
+    /// <summary>
+    /// Stops the server, giving in-flight requests <see cref="MtlsTestServerOptions.ShutdownTimeout"/> before aborting
+    /// them, and releases it.
+    /// </summary>
+    /// <returns>A task that completes when the server is stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_app is not null)
+        {
+            using (var timeout = new CancellationTokenSource(_options.ShutdownTimeout))
+            {
+                try
+                {
+                    await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Kestrel aborts whatever is still open once the token fires.
+                }
+            }
+
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _ownedServerCertificate?.Dispose();
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        // The empty builder reads no appsettings.json, no environment variables and no command line, so nothing
+        // can add endpoints (Kestrel:Endpoints, ASPNETCORE_URLS, ...) next to the single loopback one below.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(MtlsTestServer).Assembly.GetName().Name,
+            EnvironmentName = Environments.Production,
+        });
+
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = _options.ShutdownTimeout);
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = _options.Protocols;
+
+                // Outermost: sees every TCP connection, including those whose handshake fails.
+                listen.Use(next => async connection =>
+                {
+                    Interlocked.Increment(ref _totalConnectionCount);
+                    Interlocked.Increment(ref _openConnectionCount);
+                    try
+                    {
+                        await next(connection).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _openConnectionCount);
+                    }
+                });
+
+                // ApplicationProtocols is left null on purpose: Kestrel then fills ALPN from listen.Protocols
+                // (h2 before http/1.1), see HttpsConnectionMiddleware.ServerOptionsCallback.
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = _serverCertificateContext,
+                        ClientCertificateRequired = _options.RequireClientCertificate,
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        RemoteCertificateValidationCallback = ValidateClientCertificate,
+                    }),
+                    HandshakeTimeout = _options.HandshakeTimeout,
+                });
+
+                // Inside the HTTPS middleware: only reached after a successful handshake.
+                listen.Use(next => connection =>
+                {
+                    Interlocked.Increment(ref _handshakeCount);
+                    return next(connection);
+                });
+            });
+        });
+
+        WebApplication app = builder.Build();
+        _app = app;
+        app.Run(HandleRequestAsync);
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        IServerAddressesFeature addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
+        var bound = new Uri(addresses.Addresses.Single());
+        Port = bound.Port;
+        BaseAddress = new Uri($"https://127.0.0.1:{Port}/");
+        LocalhostAddress = new Uri($"https://localhost:{Port}/");
+    }
+
+    private async Task HandleRequestAsync(HttpContext context)
+    {
+        ClientCertificateReport report = CreateReport(context);
+        _reports.Enqueue(report);
+        context.Items[typeof(ClientCertificateReport)] = report;
+
+        if (_options.RequestHandler is { } handler && await handler(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, report, TestUtilitiesJsonContext.Default.ClientCertificateReport, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private ClientCertificateReport CreateReport(HttpContext context)
+    {
+        // Kestrel's request feature collection falls back to the connection features, where the HTTPS
+        // middleware put ISslStreamFeature; HTTP/2 streams of one connection share the same SslStream.
+        SslStream? sslStream = context.Features.Get<ISslStreamFeature>()?.SslStream;
+        HandshakeRecord? record = null;
+        if (sslStream is not null)
+        {
+            _handshakes.TryGetValue(sslStream, out record);
+        }
+
+        string tlsProtocol = context.Features.Get<ITlsHandshakeFeature>()?.Protocol.ToString()
+            ?? sslStream?.SslProtocol.ToString()
+            ?? "None";
+
+        return new ClientCertificateReport(
+            record?.Leaf?.Subject,
+            record?.Leaf?.Thumbprint,
+            record?.SentChain ?? [],
+            context.Request.Protocol,
+            tlsProtocol,
+            context.Connection.Id);
+    }
+
+    /// <summary>
+    /// The server's own client-certificate validation.
+    /// <para>
+    /// Verified empirically (.NET 10.0, Linux, OpenSSL 3): SslStream hands this callback a chain (TrustMode System,
+    /// already built against the machine trust, hence RemoteCertificateChainErrors) whose <c>ChainPolicy.ExtraStore</c>
+    /// holds exactly the certificates the client sent AFTER its leaf, in the order sent. The leaf is not in it and
+    /// nothing is added from the server's side: a leaf-only client yields an empty ExtraStore even though this
+    /// server knows the intermediate. With no client certificate the callback gets certificate = null, chain = null
+    /// and RemoteCertificateNotAvailable. That chain is ignored; a fresh one is built that may use only the sent
+    /// certificates plus <see cref="MtlsTestServerOptions.TrustedClientRoots"/>.
+    /// </para>
+    /// <para>
+    /// The callback runs after OpenSSL has finished its side of the handshake (TLS 1.2 and 1.3 alike), so a client
+    /// sees a rejection as the connection closing right after a "successful" handshake, not as an
+    /// AuthenticationException.
+    /// </para>
+    /// </summary>
+    private bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors)
+    {
+        var sslStream = (SslStream)sender;
+
+        if (certificate is null)
+        {
+            _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(null, []));
+            if (!_options.RequireClientCertificate)
+            {
+                return true;
+            }
+
+            return Reject("no client certificate was sent");
+        }
+
+        // SslStream passes an X509Certificate2 here; the fallback copy only guards against other platforms.
+        X509Certificate2? copy = certificate as X509Certificate2 is null ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null;
+        try
+        {
+            X509Certificate2 leaf = (certificate as X509Certificate2) ?? copy!;
+
+            var sent = new List<X509Certificate2>();
+            if (chain is not null)
+            {
+                foreach (X509Certificate2 candidate in chain.ChainPolicy.ExtraStore)
+                {
+                    // Defensive: should the platform ever include the leaf, keep it out of the "sent chain" list.
+                    if (!candidate.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span))
+                    {
+                        sent.Add(candidate);
+                    }
+                }
+            }
+
+            var leafInfo = new CertificateInfo(leaf.Subject, leaf.Thumbprint);
+            CertificateInfo[] sentInfo = [.. sent.Select(c => new CertificateInfo(c.Subject, c.Thumbprint))];
+            _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, sentInfo));
+
+            string? failure = ValidateChain(leaf, sent);
+            return failure is null || Reject($"client certificate '{leaf.Subject}' rejected: {failure}");
+        }
+        finally
+        {
+            copy?.Dispose();
+        }
+    }
+
+    /// <returns><see langword="null"/> when valid, otherwise the reason.</returns>
+    private string? ValidateChain(X509Certificate2 leaf, List<X509Certificate2> sent)
+    {
+        X509EnhancedKeyUsageExtension? eku = leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        if (eku is not null && !eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == TestCertificateAuthority.ClientAuthenticationOid))
+        {
+            return "the enhanced key usage extension does not allow clientAuth";
+        }
+
+        using var validation = new X509Chain();
+        validation.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        validation.ChainPolicy.CustomTrustStore.AddRange(_trustedClientRoots);
+        validation.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        validation.ChainPolicy.DisableCertificateDownloads = true;
+        validation.ChainPolicy.ExtraStore.AddRange(sent.ToArray());
+
+        try
+        {
+            if (validation.Build(leaf))
+            {
+                return null;
+            }
+
+            return "chain did not build: " + string.Join(
+                "; ",
+                validation.ChainStatus.Select(s => $"{s.Status} ({s.StatusInformation.Trim()})"));
+        }
+        finally
+        {
+            // Chain elements are fresh objects; dispose them unless the platform handed back one of ours.
+            foreach (X509ChainElement element in validation.ChainElements)
+            {
+                X509Certificate2 built = element.Certificate;
+                bool ours = ReferenceEquals(built, leaf)
+                    || sent.Exists(c => ReferenceEquals(c, built))
+                    || _trustedClientRoots.Any(c => ReferenceEquals(c, built));
+                if (!ours)
+                {
+                    built.Dispose();
+                }
+            }
+        }
+    }
+
+    private bool Reject(string reason)
+    {
+        Interlocked.Increment(ref _failedHandshakeCount);
+        _handshakeFailures.Enqueue(reason);
+        return false;
+    }
+
+    private sealed record HandshakeRecord(CertificateInfo? Leaf, CertificateInfo[] SentChain);
+}
