@@ -116,18 +116,11 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
     {
         using var leaf = fixture.Ca.IssueClientCertificate("CN=with-root");
         var path = fixture.Ca.WritePfx(fixture.Temp.Combine("with-root.pfx"), leaf, MtlsFixture.Password, includeRoot: true);
-        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            fixture.Configure(o);
-            o.Certificate.Path = path;
-        }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 
-        var report = await GetReportAsync(client, HttpVersion.Version11);
+        var report = await GetReportWithPfxAsync(path);
 
         report.Subject.Should().Be("CN=with-root");
         report.SentChain.Select(c => c.Subject).Should().Equal(fixture.Ca.Intermediate.Subject);
-        await host.StopAsync();
     }
 
     [Fact]
@@ -135,18 +128,11 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
     {
         using var leaf = fixture.Ca.IssueClientCertificate("CN=rsa-client", o => o.KeyAlgorithm = TestKeyAlgorithm.Rsa);
         var path = fixture.Ca.WritePfx(fixture.Temp.Combine("rsa.pfx"), leaf, MtlsFixture.Password);
-        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            fixture.Configure(o);
-            o.Certificate.Path = path;
-        }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 
-        var report = await GetReportAsync(client, HttpVersion.Version11);
+        var report = await GetReportWithPfxAsync(path);
 
         report.Subject.Should().Be("CN=rsa-client");
         report.SentChain.Select(c => c.Subject).Should().Equal(fixture.Ca.Intermediate.Subject);
-        await host.StopAsync();
     }
 
     [Fact]
@@ -158,19 +144,10 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
         var path = fixture.Temp.Combine("two.pfx");
         await File.WriteAllBytesAsync(path, new System.Security.Cryptography.X509Certificates.X509Certificate2Collection { intermediate, first, second }
             .Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, MtlsFixture.Password)!);
-        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            fixture.Configure(o);
-            o.Certificate.Path = path;
-            o.Certificate.Thumbprint = second.Thumbprint;
-        }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
-
-        var report = await GetReportAsync(client, HttpVersion.Version11);
+        var report = await GetReportWithPfxAsync(path, o => o.Certificate.Thumbprint = second.Thumbprint);
 
         report.Thumbprint.Should().Be(second.Thumbprint);
         report.SentChain.Select(c => c.Subject).Should().Equal(fixture.Ca.Intermediate.Subject);
-        await host.StopAsync();
     }
 
     [Fact]
@@ -233,6 +210,20 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
         report.Thumbprint.Should().Be(fixture.ClientThumbprint);
         report.Subject.Should().Be("CN=functional-client");
         report.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
+    }
+
+    private async Task<ClientCertificateReport> GetReportWithPfxAsync(string pfxPath, Action<ClientCertHttpOptions>? configure = null)
+    {
+        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            fixture.Configure(o);
+            o.Certificate.Path = pfxPath;
+            configure?.Invoke(o);
+        }));
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        var report = await GetReportAsync(client, HttpVersion.Version11);
+        await host.StopAsync();
+        return report;
     }
 
     private static async Task<ClientCertificateReport> GetReportAsync(HttpClient client, Version version)
