@@ -29,6 +29,19 @@ public sealed class ClientCertHttpOptions
     /// <value>The default value validates the server against the operating system's trust store, with host name checks.</value>
     public ServerTrustOptions ServerTrust { get; set; } = new();
 
+    /// <summary>
+    /// Gets or sets how the certificate is reloaded when its files change.
+    /// </summary>
+    /// <value>The default value watches the files every second.</value>
+    public ClientCertificateReloadOptions Reload { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets how long before the certificate's end of validity warnings start: a warning is logged on entering
+    /// this window and daily after that, and the health check reports Degraded.
+    /// </summary>
+    /// <value>The default value is 30 days.</value>
+    public TimeSpan ExpiryWarningWindow { get; set; } = TimeSpan.FromDays(30);
+
     // Problems found while binding configuration (unknown keys, values of the wrong shape). Reported by validation,
     // so that one startup error lists them together with every other problem of the client.
     internal List<string>? ConfigurationErrors { get; set; }

@@ -21,6 +21,12 @@ public sealed record ClientCertificateReport(
     string TlsProtocol,
     string ConnectionId)
 {
+    /// <summary>
+    /// Gets a value indicating whether the connection resumed an earlier TLS session, so no certificate was sent in
+    /// this handshake; <see cref="SentChain"/> is then the chain validated when the session was established.
+    /// </summary>
+    public bool SessionResumed { get; init; }
+
     /// <summary>Same as <see cref="MtlsTestServer.ReadReportAsync"/>.</summary>
     /// <param name="response">A successful response from the test server.</param>
     /// <param name="ct">Cancels the read.</param>

@@ -37,6 +37,9 @@ public sealed class MtlsTestServer : IAsyncDisposable
     private readonly ConcurrentQueue<ClientCertificateReport> _reports = new();
     private readonly ConcurrentQueue<string> _handshakeFailures = new();
 
+    // Leaf thumbprint -> the chain sent with it in a handshake that validated (see ValidateClientCertificate).
+    private readonly ConcurrentDictionary<string, CertificateInfo[]> _validatedChains = new(StringComparer.Ordinal);
+
     private WebApplication? _app;
     private int _handshakeCount;
     private int _failedHandshakeCount;
@@ -291,7 +294,10 @@ public sealed class MtlsTestServer : IAsyncDisposable
             record?.SentChain ?? [],
             context.Request.Protocol,
             tlsProtocol,
-            context.Connection.Id);
+            context.Connection.Id)
+        {
+            SessionResumed = record?.SessionResumed ?? false,
+        };
     }
 
     /// <summary>
@@ -347,10 +353,28 @@ public sealed class MtlsTestServer : IAsyncDisposable
 
             var leafInfo = new CertificateInfo(leaf.Subject, leaf.Thumbprint);
             CertificateInfo[] sentInfo = [.. sent.Select(c => new CertificateInfo(c.Subject, c.Thumbprint))];
+
+            // A resumed TLS session (the client connected to a host name before, so it sent SNI and a session
+            // ticket) carries only the leaf restored from the session: OpenSSL does not keep the peer's chain in it.
+            // Measured here: the callback then sees the leaf with an empty ExtraStore. Real servers do not re-verify
+            // a resumed session either, so a leaf whose full chain this server already validated is accepted, and
+            // reported with the chain it was originally validated with.
+            if (sent.Count == 0 && _validatedChains.TryGetValue(leaf.Thumbprint, out CertificateInfo[]? originalChain))
+            {
+                _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, originalChain) { SessionResumed = true });
+                return true;
+            }
+
             _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, sentInfo));
 
             string? failure = ValidateChain(leaf, sent);
-            return failure is null || Reject($"client certificate '{leaf.Subject}' rejected: {failure}");
+            if (failure is null)
+            {
+                _validatedChains[leaf.Thumbprint] = sentInfo;
+                return true;
+            }
+
+            return Reject($"client certificate '{leaf.Subject}' rejected: {failure}");
         }
         finally
         {
@@ -409,5 +433,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
         return false;
     }
 
-    private sealed record HandshakeRecord(CertificateInfo? Leaf, CertificateInfo[] SentChain);
+    private sealed record HandshakeRecord(CertificateInfo? Leaf, CertificateInfo[] SentChain)
+    {
+        public bool SessionResumed { get; init; }
+    }
 }

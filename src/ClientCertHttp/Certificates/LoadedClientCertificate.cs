@@ -44,6 +44,26 @@ internal sealed class LoadedClientCertificate : IDisposable
     /// <summary>Gets how many certificates are sent in the handshake: the leaf and the intermediates.</summary>
     public int ChainLength => 1 + Context.IntermediateCertificates.Count;
 
+    /// <summary>Tells whether another loaded certificate sends exactly the same leaf and chain.</summary>
+    public bool HasSameMaterial(LoadedClientCertificate other)
+    {
+        if (!Certificate.RawDataMemory.Span.SequenceEqual(other.Certificate.RawDataMemory.Span)
+            || Context.IntermediateCertificates.Count != other.Context.IntermediateCertificates.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Context.IntermediateCertificates.Count; i++)
+        {
+            if (!Context.IntermediateCertificates[i].RawDataMemory.Span.SequenceEqual(other.Context.IntermediateCertificates[i].RawDataMemory.Span))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public void Dispose()
     {
         foreach (var certificate in _owned)

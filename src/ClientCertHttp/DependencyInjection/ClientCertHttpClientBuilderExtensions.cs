@@ -1,4 +1,6 @@
 using ClientCertHttp;
+using System.Diagnostics.Metrics;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -88,7 +90,10 @@ public static class ClientCertHttpClientBuilderExtensions
             builder.UseSocketsHttpHandler();
             builder.ConfigureHttpClient((serviceProvider, client) =>
             {
-                var baseAddress = serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get(name).BaseAddress;
+                // The entry's options are the last good ones: a broken configuration reload does not change the client.
+                var baseAddress = serviceProvider.GetRequiredService<ClientTlsStateCache>()
+                    .GetOrCreate(name, serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get(name))
+                    .Options.BaseAddress;
                 if (baseAddress is not null)
                 {
                     client.BaseAddress = baseAddress;
@@ -114,10 +119,16 @@ public static class ClientCertHttpClientBuilderExtensions
         var registry = new ClientCertHttpClientRegistry();
         services.AddSingleton(registry);
         services.AddLogging();
+        services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(serviceProvider => new ClientCertHttpInstruments(
+            serviceProvider.GetRequiredService<IMeterFactory>(),
+            serviceProvider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(serviceProvider => new ClientTlsStateCache(
             serviceProvider.GetRequiredService<TimeProvider>(),
-            serviceProvider.GetRequiredService<ILoggerFactory>()));
+            serviceProvider.GetRequiredService<ILoggerFactory>(),
+            serviceProvider.GetRequiredService<ClientCertHttpInstruments>()));
+        services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ClientCertificateHandlerFilter>());

@@ -32,4 +32,47 @@ internal static partial class Log
         Level = LogLevel.Information,
         Message = "HTTP client '{ClientName}' trusts only {RootCount} custom root certificate(s) for the server: {RootSubjects}.")]
     public static partial void ServerTrustCustomRoots(ILogger logger, string clientName, int rootCount, string rootSubjects);
+
+    [LoggerMessage(
+        EventId = 40,
+        EventName = "ClientCertificateReloaded",
+        Level = LogLevel.Information,
+        Message = "HTTP client '{ClientName}' now presents the client certificate '{Subject}' (thumbprint {Thumbprint}, not after {NotAfter:O}) instead of {PreviousThumbprint} ({Trigger}); new requests use it, connections of the previous certificate drain for {DrainTimeout}.")]
+    public static partial void ClientCertificateReloaded(
+        ILogger logger,
+        string clientName,
+        string subject,
+        string thumbprint,
+        DateTimeOffset notAfter,
+        string previousThumbprint,
+        string trigger,
+        TimeSpan drainTimeout);
+
+    [LoggerMessage(
+        EventId = 41,
+        EventName = "ClientCertificateReloadFailed",
+        Level = LogLevel.Error,
+        Message = "HTTP client '{ClientName}' could not reload its client certificate ({Trigger}) and keeps the certificate {Thumbprint}: {Problem}")]
+    public static partial void ClientCertificateReloadFailed(ILogger logger, string clientName, string trigger, string thumbprint, string problem);
+
+    [LoggerMessage(
+        EventId = 42,
+        EventName = "ClientCertificateExpiringSoon",
+        Level = LogLevel.Warning,
+        Message = "HTTP client '{ClientName}': the client certificate '{Subject}' (thumbprint {Thumbprint}) expires on {NotAfter:O}, in {DaysLeft:F1} days. Renew it; the new file is picked up without a restart.")]
+    public static partial void ClientCertificateExpiringSoon(ILogger logger, string clientName, string subject, string thumbprint, DateTimeOffset notAfter, double daysLeft);
+
+    [LoggerMessage(
+        EventId = 43,
+        EventName = "ClientCertificateExpired",
+        Level = LogLevel.Error,
+        Message = "HTTP client '{ClientName}': the client certificate '{Subject}' (thumbprint {Thumbprint}) expired on {NotAfter:O}; servers will reject it. Replace the certificate file.")]
+    public static partial void ClientCertificateExpired(ILogger logger, string clientName, string subject, string thumbprint, DateTimeOffset notAfter);
+
+    [LoggerMessage(
+        EventId = 44,
+        EventName = "ClientCertificateHandlerRetired",
+        Level = LogLevel.Debug,
+        Message = "HTTP client '{ClientName}': a handler moved to the client certificate {Thumbprint}; its previous connections are disposed after {DrainTimeout}.")]
+    public static partial void ClientCertificateHandlerRetired(ILogger logger, string clientName, string thumbprint, TimeSpan drainTimeout);
 }

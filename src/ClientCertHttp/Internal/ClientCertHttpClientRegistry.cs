@@ -11,4 +11,6 @@ internal sealed class ClientCertHttpClientRegistry
     public bool Add(string name) => _names.Add(name);
 
     public bool Contains(string name) => _names.Contains(name);
+
+    public IReadOnlyCollection<string> Names => _names;
 }

@@ -1,5 +1,6 @@
 using System.Net.Http;
 using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
@@ -13,7 +14,9 @@ namespace ClientCertHttp.Internal;
 internal sealed class ClientCertificateHandlerFilter(
     ClientCertHttpClientRegistry registry,
     IOptionsMonitor<ClientCertHttpOptions> optionsMonitor,
-    ClientTlsStateCache cache) : IHttpMessageHandlerBuilderFilter
+    ClientTlsStateCache cache,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory) : IHttpMessageHandlerBuilderFilter
 {
     public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next)
     {
@@ -29,21 +32,31 @@ internal sealed class ClientCertificateHandlerFilter(
             }
 
             // Both calls return cached results: the certificate was loaded and validated at startup.
-            var state = cache.GetOrCreate(name, optionsMonitor.Get(name));
-            Apply(name, builder.PrimaryHandler, state);
+            var entry = cache.GetOrCreate(name, optionsMonitor.Get(name));
+            var state = entry.Current;
+            var handler = RequireSocketsHttpHandler(name, builder.PrimaryHandler);
+            var userSslOptions = SocketsHttpHandlerSettings.Copy(handler.SslOptions);
+            Apply(name, handler, state);
+            builder.PrimaryHandler = new RotatingClientCertificateHandler(
+                entry,
+                handler,
+                userSslOptions,
+                state,
+                (next, nextState) => Apply(name, next, nextState),
+                timeProvider,
+                loggerFactory.CreateLogger(Diagnostics.Log.CategoryName));
         };
     }
 
-    internal static void Apply(string clientName, HttpMessageHandler primaryHandler, ClientTlsState state)
-    {
-        if (primaryHandler is not SocketsHttpHandler handler)
-        {
-            throw new ClientCertificateException(
-                clientName,
-                ClientCertificateFailureReason.UnsupportedPrimaryHandler,
-                $"HTTP client '{clientName}': its primary handler is {primaryHandler.GetType().FullName}, but a client certificate with its full chain can only be attached to a SocketsHttpHandler. Remove the ConfigurePrimaryHttpMessageHandler call that replaces it, or make it return a SocketsHttpHandler (UseSocketsHttpHandler configures the one ClientCertHttp uses).");
-        }
+    private static SocketsHttpHandler RequireSocketsHttpHandler(string clientName, HttpMessageHandler primaryHandler) =>
+        primaryHandler as SocketsHttpHandler
+        ?? throw new ClientCertificateException(
+            clientName,
+            ClientCertificateFailureReason.UnsupportedPrimaryHandler,
+            $"HTTP client '{clientName}': its primary handler is {primaryHandler.GetType().FullName}, but a client certificate with its full chain can only be attached to a SocketsHttpHandler. Remove the ConfigurePrimaryHttpMessageHandler call that replaces it, or make it return a SocketsHttpHandler (UseSocketsHttpHandler configures the one ClientCertHttp uses).");
 
+    internal static void Apply(string clientName, SocketsHttpHandler handler, ClientTlsState state)
+    {
         var ssl = handler.SslOptions;
         if (ssl.ClientCertificates is { Count: > 0 }
             || ssl.LocalCertificateSelectionCallback is not null

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
@@ -8,74 +9,78 @@ using Microsoft.Extensions.Logging;
 namespace ClientCertHttp.Internal;
 
 /// <summary>
-/// Loads each client's certificate and trust settings once per options instance (so once at startup, and again
-/// only when the options change) and hands the same TLS state to every handler the factory builds.
+/// Holds one <see cref="ClientCertificateEntry"/> per client: the certificate and trust settings are loaded once at
+/// startup and again only on a reload, and every handler the factory builds shares the entry's current state.
 /// </summary>
 internal sealed class ClientTlsStateCache : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<Entry> _replaced = [];
+    private readonly ConcurrentDictionary<string, ClientCertificateEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ClientCertHttpInstruments _instruments;
 
-    public ClientTlsStateCache(TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public ClientTlsStateCache(TimeProvider timeProvider, ILoggerFactory loggerFactory, ClientCertHttpInstruments instruments)
     {
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger(Log.CategoryName);
+        _instruments = instruments;
+        instruments.Attach(() => _entries.Values);
     }
 
-    /// <summary>Gets the TLS state for the client, loading it when the options instance is new.</summary>
-    /// <exception cref="ClientCertificateException">The certificate or the trust settings cannot be used.</exception>
-    public ClientTlsState GetOrCreate(string clientName, ClientCertHttpOptions options)
+    /// <summary>Gets the entries of the clients loaded so far.</summary>
+    public ICollection<ClientCertificateEntry> Entries => _entries.Values;
+
+    /// <summary>
+    /// Gets the client's entry, loading the certificate the first time. Later options instances (configuration
+    /// reloads) are applied as reloads that keep the last good certificate when they fail.
+    /// </summary>
+    /// <exception cref="ClientCertificateException">The first load failed: the certificate or the trust settings cannot be used.</exception>
+    public ClientCertificateEntry GetOrCreate(string clientName, ClientCertHttpOptions options)
     {
-        if (_entries.TryGetValue(clientName, out var current) && ReferenceEquals(current.Options, options))
+        if (!_entries.TryGetValue(clientName, out var entry))
         {
-            return current.State.Value;
-        }
-
-        var candidate = new Entry(options, new Lazy<ClientTlsState>(() => Create(clientName, options)));
-        var entry = _entries.AddOrUpdate(
-            clientName,
-            candidate,
-            (_, existing) =>
+            lock (_gate)
             {
-                if (ReferenceEquals(existing.Options, options))
+                if (!_entries.TryGetValue(clientName, out entry))
                 {
-                    return existing;
+                    // Nothing is cached when this throws, so a corrected file is picked up by the next attempt.
+                    var state = Create(clientName, options);
+                    entry = new ClientCertificateEntry(this, clientName, options, state, _timeProvider, _logger, _instruments);
+                    _entries[clientName] = entry;
+                    entry.Start();
+                    return entry;
                 }
-
-                // Handlers built from the old state may still have connections in flight, so it is kept until the
-                // cache is disposed rather than disposed under them.
-                _replaced.Add(existing);
-                return candidate;
-            });
-
-        try
-        {
-            return entry.State.Value;
+            }
         }
-        catch (ClientCertificateException)
+
+        entry.OnOptionsSeen(options, problems: null);
+        return entry;
+    }
+
+    public bool TryGetEntry(string clientName, [NotNullWhen(true)] out ClientCertificateEntry? entry) =>
+        _entries.TryGetValue(clientName, out entry);
+
+    public void Remove(string clientName)
+    {
+        if (_entries.TryRemove(clientName, out var entry))
         {
-            // Forget the failure so a corrected file is picked up by the next attempt.
-            _entries.TryRemove(KeyValuePair.Create(clientName, entry));
-            throw;
+            entry.Dispose();
         }
     }
 
     public void Dispose()
     {
-        foreach (var entry in _entries.Values.Concat(_replaced))
+        foreach (var entry in _entries.Values)
         {
-            if (entry.State.IsValueCreated)
-            {
-                entry.State.Value.Dispose();
-            }
+            entry.Dispose();
         }
 
         _entries.Clear();
     }
 
-    private ClientTlsState Create(string clientName, ClientCertHttpOptions options)
+    /// <summary>Loads the certificate and trust settings of a client; nothing is kept when it throws.</summary>
+    internal ClientTlsState Create(string clientName, ClientCertHttpOptions options)
     {
         var names = SettingNames.For(clientName, options);
         var problems = new List<ClientCertificateException>();
@@ -135,5 +140,4 @@ internal sealed class ClientTlsStateCache : IDisposable
         }
     }
 
-    private sealed record Entry(ClientCertHttpOptions Options, Lazy<ClientTlsState> State);
 }

@@ -190,7 +190,7 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
             handler = delegating.InnerHandler!;
         }
 
-        return handler.Should().BeOfType<SocketsHttpHandler>().Subject;
+        return handler.Should().BeOfType<ClientCertHttp.Internal.RotatingClientCertificateHandler>().Subject.CurrentHandler;
     }
 
     public interface ITypedClient;

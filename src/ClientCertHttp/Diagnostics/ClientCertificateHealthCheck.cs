@@ -1,0 +1,75 @@
+using ClientCertHttp.Internal;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ClientCertHttp.Diagnostics;
+
+/// <summary>
+/// Reports the client certificates: Healthy, Degraded inside the expiry warning window or after a failed reload
+/// (the last good certificate is still in use), Unhealthy when a certificate has expired or never loaded.
+/// </summary>
+internal sealed class ClientCertificateHealthCheck(
+    ClientCertHttpClientRegistry registry,
+    ClientTlsStateCache cache,
+    TimeProvider timeProvider,
+    IReadOnlyCollection<string>? clientNames) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var worst = HealthStatus.Healthy;
+        var problems = new List<string>();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+
+        foreach (var name in clientNames ?? registry.Names)
+        {
+            if (!cache.TryGetEntry(name, out var entry))
+            {
+                worst = HealthStatus.Unhealthy;
+                problems.Add($"'{name}' has no certificate loaded");
+                data[name] = new Dictionary<string, object> { ["status"] = nameof(HealthStatus.Unhealthy), ["lastReload"] = "never loaded" };
+                continue;
+            }
+
+            var leaf = entry.Current.Certificate.Certificate;
+            var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
+            var last = entry.LastReload;
+            var status = HealthStatus.Healthy;
+            if (now >= notAfter)
+            {
+                status = HealthStatus.Unhealthy;
+                problems.Add($"'{name}': certificate {leaf.Thumbprint} expired on {notAfter:u}");
+            }
+            else if (notAfter - now <= entry.Options.ExpiryWarningWindow)
+            {
+                status = HealthStatus.Degraded;
+                problems.Add($"'{name}': certificate {leaf.Thumbprint} expires on {notAfter:u}");
+            }
+
+            if (!last.Succeeded && status == HealthStatus.Healthy)
+            {
+                status = HealthStatus.Degraded;
+            }
+
+            if (!last.Succeeded)
+            {
+                problems.Add($"'{name}': the last reload failed, the previous certificate is still in use: {last.Error}");
+            }
+
+            worst = status < worst ? status : worst;
+            data[name] = new Dictionary<string, object>
+            {
+                ["status"] = status.ToString(),
+                ["subject"] = leaf.Subject,
+                ["thumbprint"] = leaf.Thumbprint,
+                ["notAfter"] = notAfter,
+                ["lastReload"] = last.ToString(),
+                ["lastReloadSucceeded"] = last.Succeeded,
+                ["lastReloadAt"] = last.Timestamp,
+            };
+        }
+
+        var description = problems.Count == 0 ? "All client certificates are valid." : string.Join("; ", problems);
+        var reported = worst == HealthStatus.Unhealthy ? context.Registration.FailureStatus : worst;
+        return Task.FromResult(new HealthCheckResult(reported, description, data: data));
+    }
+}

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ClientCertHttp.FunctionalTests.Certificates;
+
+/// <summary>
+/// Certificate rotation without restart against a real server: the server must see the new certificate (with its
+/// chain) on new connections, whatever the handler lifetime, while requests in flight finish on their connections.
+/// </summary>
+public sealed class RotationTests : IAsyncLifetime
+{
+    private const string Password = "Rotation-Pfx-77c2";
+    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create("ClientCertHttp Rotation");
+    private readonly TempDirectory _temp = new();
+    private MtlsTestServer _server = null!;
+    private string _pfxPath = null!;
+    private string _rootPath = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await MtlsTestServer.StartAsync(_ca, o => o.RequestHandler = async context =>
+        {
+            if (context.Request.Path == "/slow")
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+            }
+
+            return false;
+        });
+        _pfxPath = _temp.Combine("client.pfx");
+        _rootPath = _ca.WriteRootPem(_temp.Combine("root.pem"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _temp.Dispose();
+        _ca.Dispose();
+    }
+
+    [Fact]
+    public async Task PfxReplacedOnDisk_NewConnectionsPresentTheNewCertificate_AndInFlightRequestsComplete()
+    {
+        var first = IssueAndWrite("CN=rotation-1");
+        using var host = await StartHostAsync(o => o.Reload.PollInterval = TimeSpan.FromMilliseconds(200), handlerLifetime: Timeout.InfiniteTimeSpan);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        (await WhoAmIAsync(client)).Thumbprint.Should().Be(first);
+
+        // A request in flight across the swap must complete on its old connection.
+        var slow = client.GetAsync(new Uri("slow", UriKind.Relative));
+        await Task.Delay(200);
+        var second = IssueAndWrite("CN=rotation-2", replace: true);
+
+        var seen = await WaitForThumbprintAsync(client, second);
+
+        seen.Should().NotBeNull("the replaced file must be picked up within the bound");
+        seen!.SessionResumed.Should().BeFalse("a session of the old certificate must never be resumed with the new one");
+        seen.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+        using (var slowResponse = await slow)
+        {
+            (await MtlsTestServer.ReadReportAsync(slowResponse)).Thumbprint.Should().Be(first);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            (await WhoAmIAsync(client)).Thumbprint.Should().Be(second, "every later request uses the new certificate");
+        }
+
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ManualReload_TypedClientWithInfiniteHandlerLifetime_UsesTheNewCertificateAtOnce()
+    {
+        var first = IssueAndWrite("CN=manual-1");
+        using var host = await StartHostAsync(o => o.Reload.Enabled = false, handlerLifetime: Timeout.InfiniteTimeSpan, typed: true);
+        var whoAmI = host.Services.GetRequiredService<WhoAmIClient>();
+        (await whoAmI.GetAsync()).Thumbprint.Should().Be(first);
+        var second = IssueAndWrite("CN=manual-2", replace: true);
+
+        var result = await host.Services.GetRequiredService<IClientCertificateReloader>().ReloadAsync(nameof(WhoAmIClient));
+
+        result.Succeeded.Should().BeTrue();
+        result.Changed.Should().BeTrue();
+        result.PreviousThumbprint.Should().Be(first);
+        result.CurrentThumbprint.Should().Be(second);
+        var report = await host.Services.GetRequiredService<WhoAmIClient>().GetAsync();
+        report.Thumbprint.Should().Be(second);
+        report.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ManualReload_SameFile_ReportsUnchangedAndKeepsConnections()
+    {
+        var first = IssueAndWrite("CN=same");
+        using var host = await StartHostAsync(o => o.Reload.Enabled = false, handlerLifetime: Timeout.InfiniteTimeSpan);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        var before = await WhoAmIAsync(client);
+
+        var result = await host.Services.GetRequiredService<IClientCertificateReloader>().ReloadAsync("rotating");
+
+        result.Succeeded.Should().BeTrue();
+        result.Changed.Should().BeFalse();
+        result.CurrentThumbprint.Should().Be(first);
+        (await WhoAmIAsync(client)).ConnectionId.Should().Be(before.ConnectionId, "an unchanged certificate does not replace the handler");
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ConcurrentRequests_AcrossTwentyRotations_NeverFailAndDoNotLeakConnections()
+    {
+        var issued = new ConcurrentDictionary<string, bool>();
+        issued[IssueAndWrite("CN=load-0")] = true;
+        using var host = await StartHostAsync(
+            o =>
+            {
+                o.Reload.Enabled = false;
+                o.Reload.DrainTimeout = TimeSpan.FromMilliseconds(300);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        var factory = host.Services.GetRequiredService<IHttpClientFactory>();
+        var reloader = host.Services.GetRequiredService<IClientCertificateReloader>();
+        var failures = new ConcurrentQueue<Exception>();
+        var seen = new ConcurrentDictionary<string, bool>();
+        using var stop = new CancellationTokenSource();
+
+        // Four workers, each bounded to 2,000 requests and stopped as soon as the rotations are done.
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            using var client = factory.CreateClient("rotating");
+            for (var i = 0; i < 2_000 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    seen[(await WhoAmIAsync(client)).Thumbprint!] = true;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
+                {
+                    failures.Enqueue(ex);
+                }
+            }
+        })).ToArray();
+
+        for (var rotation = 1; rotation <= 20; rotation++)
+        {
+            issued[IssueAndWrite($"CN=load-{rotation}", replace: true)] = true;
+            (await reloader.ReloadAsync("rotating")).Changed.Should().BeTrue();
+            await Task.Delay(50);
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(workers);
+
+        failures.Should().BeEmpty();
+        seen.Keys.Should().OnlyContain(t => issued.ContainsKey(t));
+        seen.Keys.Should().HaveCountGreaterThan(5, "requests ran throughout the rotations");
+
+        // Replaced handlers are disposed after the drain timeout, closing their connections.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (_server.OpenConnectionCount > 8)
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        _server.OpenConnectionCount.Should().BeLessThanOrEqualTo(8);
+        await host.StopAsync();
+    }
+
+    private static async Task<ClientCertificateReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)
+    {
+        // Bounded: at most 50 requests, 200 ms apart (10 s), far above the 2 s detection bound.
+        for (var i = 0; i < 50; i++)
+        {
+            var report = await WhoAmIAsync(client);
+            if (report.Thumbprint == thumbprint)
+            {
+                return report;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return null;
+    }
+
+    private string IssueAndWrite(string subject, bool replace = false)
+    {
+        using var leaf = _ca.IssueClientCertificate(subject);
+        if (!replace)
+        {
+            _ca.WritePfx(_pfxPath, leaf, Password);
+            return leaf.Thumbprint;
+        }
+
+        // Written next to the file and moved over it, as deployment tools do.
+        var staging = _temp.Combine(Guid.NewGuid().ToString("N") + ".tmp");
+        _ca.WritePfx(staging, leaf, Password);
+        File.Move(staging, _pfxPath, overwrite: true);
+        return leaf.Thumbprint;
+    }
+
+    private async Task<IHost> StartHostAsync(Action<ClientCertHttpOptions> configure, TimeSpan handlerLifetime, bool typed = false)
+    {
+        void Configure(ClientCertHttpOptions o)
+        {
+            // The host name (not the IP literal) lets TLS resume sessions: a resumed session must never carry the old certificate.
+            o.BaseAddress = _server.LocalhostAddress;
+            o.Certificate.Path = _pfxPath;
+            o.Certificate.Password = Password;
+            o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
+            o.ServerTrust.RootCertificatesPath = _rootPath;
+            configure(o);
+        }
+
+        return await MtlsFixture.StartHostAsync(services =>
+        {
+            var builder = typed
+                ? services.AddClientCertHttpClient<WhoAmIClient>(Configure)
+                : services.AddClientCertHttpClient("rotating", Configure);
+            builder.SetHandlerLifetime(handlerLifetime);
+        });
+    }
+
+    private static async Task<ClientCertificateReport> WhoAmIAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+        return await MtlsTestServer.ReadReportAsync(response);
+    }
+
+    public sealed class WhoAmIClient(HttpClient client)
+    {
+        public Task<ClientCertificateReport> GetAsync() => WhoAmIAsync(client);
+    }
+}
