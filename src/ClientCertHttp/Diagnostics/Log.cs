@@ -32,4 +32,19 @@ internal static partial class Log
         Level = LogLevel.Information,
         Message = "HTTP client '{ClientName}' trusts only {RootCount} custom root certificate(s) for the server: {RootSubjects}.")]
     public static partial void ServerTrustCustomRoots(ILogger logger, string clientName, int rootCount, string rootSubjects);
+
+    [LoggerMessage(
+        EventId = 10,
+        EventName = "ClientCertificateCandidateChosen",
+        Level = LogLevel.Information,
+        Message = "HTTP client '{ClientName}' chose the certificate '{Subject}' (thumbprint {Thumbprint}, not after {NotAfter:O}) among {CandidateCount} candidate(s) from {CertificateSource}: {Reason}.")]
+    public static partial void ClientCertificateCandidateChosen(
+        ILogger logger,
+        string clientName,
+        string subject,
+        string thumbprint,
+        DateTimeOffset notAfter,
+        int candidateCount,
+        string certificateSource,
+        string reason);
 }

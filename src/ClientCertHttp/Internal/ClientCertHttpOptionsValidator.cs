@@ -1,3 +1,4 @@
+using ClientCertHttp.Certificates;
 using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
@@ -36,19 +37,34 @@ internal sealed class ClientCertHttpOptionsValidator(
                 $"{names.Prefix}: {names["BaseAddress"]} must be an absolute https URI; a client certificate is only sent over TLS."));
         }
 
-        if (options.Certificate is null || string.IsNullOrWhiteSpace(options.Certificate.Path))
+        var sources = CertificateSources.Configured(options.Certificate, registry.ProviderCount(name));
+        if (sources.Count == 0)
         {
             problems.Add(new ClientCertificateException(
                 name,
                 ClientCertificateFailureReason.NoCertificateConfigured,
-                $"{names.Prefix} has no client certificate configured, so it would connect without one. Set {names["Certificate:Path"]} (and {names["Certificate:Password"]}) to a PKCS#12 (.pfx/.p12) file."));
+                $"{names.Prefix} has no client certificate configured, so it would connect without one. Set {names["Certificate:Path"]} (and {names["Certificate:Password"]}) to a PKCS#12 (.pfx/.p12) file, or use PEM files ({names["Certificate:KeyPath"]}), a certificate store ({names["Certificate:Store"]}), an inline value ({names["Certificate:Base64"]}), a Kubernetes secret folder ({names["Certificate:Directory"]}) or AddCertificateProvider."));
+        }
+        else if (sources.Count > 1)
+        {
+            var described = string.Join(" and ", sources.Select(s => s.Kind == CertificateSourceKind.Provider ? "a provider (AddCertificateProvider)" : names[s.Setting]).Distinct(StringComparer.Ordinal));
+            var providerNote = sources.Count(s => s.Kind == CertificateSourceKind.Provider) > 1 ? $" (AddCertificateProvider was called {registry.ProviderCount(name)} times)" : string.Empty;
+            problems.Add(new ClientCertificateException(
+                name,
+                ClientCertificateFailureReason.MultipleCertificateSources,
+                $"{names.Prefix} has {sources.Count} certificate sources configured: {described}{providerNote}. A client sends one certificate; keep exactly one source and remove the others."));
+        }
+
+        if (options.Certificate is { } certificate)
+        {
+            AddOptionProblems(name, names, certificate, sources, problems);
         }
 
         if (problems.Count == 0 || problems.TrueForAll(p => p.Reason == ClientCertificateFailureReason.InvalidConfiguration))
         {
             // Load even when keys are misspelled: a misspelled Password also shows up as a password problem, and both
             // belong in the same report.
-            if (options.Certificate is not null && !string.IsNullOrWhiteSpace(options.Certificate.Path))
+            if (sources.Count == 1)
             {
                 try
                 {
@@ -67,5 +83,47 @@ internal sealed class ClientCertHttpOptionsValidator(
         }
 
         return ValidateOptionsResult.Success;
+    }
+
+    private static void AddOptionProblems(
+        string name,
+        SettingNames names,
+        ClientCertificateOptions certificate,
+        List<(CertificateSourceKind Kind, string Setting)> sources,
+        List<ClientCertificateException> problems)
+    {
+        void Add(string message) =>
+            problems.Add(new ClientCertificateException(name, ClientCertificateFailureReason.InvalidConfiguration, $"{names.Prefix}: {message}"));
+
+        if (certificate.KeyDerivationIterationLimit is < 1 or > ClientCertificateOptions.MaxKeyDerivationIterationLimit)
+        {
+            Add($"{names["Certificate:KeyDerivationIterationLimit"]} must be between 1 and {ClientCertificateOptions.MaxKeyDerivationIterationLimit}; it is {certificate.KeyDerivationIterationLimit}.");
+        }
+
+        if (certificate.ProviderTimeout <= TimeSpan.Zero || certificate.ProviderTimeout > ClientCertificateOptions.MaxProviderTimeout)
+        {
+            Add($"{names["Certificate:ProviderTimeout"]} must be positive and at most {ClientCertificateOptions.MaxProviderTimeout}; it is {certificate.ProviderTimeout}.");
+        }
+
+        var fileSource = sources.Any(s => s.Kind == CertificateSourceKind.File);
+        if (!fileSource && !string.IsNullOrWhiteSpace(certificate.KeyPath))
+        {
+            Add($"{names["Certificate:KeyPath"]} is set without {names["Certificate:Path"]}; set the PEM certificate file in {names["Certificate:Path"]}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(certificate.KeyPath) && !string.IsNullOrWhiteSpace(certificate.ChainPath))
+        {
+            Add($"{names["Certificate:ChainPath"]} is only used with PEM files ({names["Certificate:Path"]} + {names["Certificate:KeyPath"]}); a PKCS#12 file carries its own chain.");
+        }
+
+        if (certificate.Location is not null && string.IsNullOrWhiteSpace(certificate.Store) && string.IsNullOrWhiteSpace(certificate.Subject))
+        {
+            Add($"{names["Certificate:Location"]} is set but no store certificate is selected; set {names["Certificate:Store"]} with {names["Certificate:Thumbprint"]} or {names["Certificate:Subject"]}.");
+        }
+
+        if (certificate.Location is { } location && !Enum.IsDefined(location))
+        {
+            Add($"{names["Certificate:Location"]} must be CurrentUser or LocalMachine.");
+        }
     }
 }

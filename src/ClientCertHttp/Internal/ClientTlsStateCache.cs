@@ -17,11 +17,15 @@ internal sealed class ClientTlsStateCache : IDisposable
     private readonly ConcurrentBag<Entry> _replaced = [];
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ClientCertHttpClientRegistry? _registry;
+    private readonly IServiceProvider? _services;
 
-    public ClientTlsStateCache(TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public ClientTlsStateCache(TimeProvider timeProvider, ILoggerFactory loggerFactory, ClientCertHttpClientRegistry? registry = null, IServiceProvider? services = null)
     {
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger(Log.CategoryName);
+        _registry = registry;
+        _services = services;
     }
 
     /// <summary>Gets the TLS state for the client, loading it when the options instance is new.</summary>
@@ -86,7 +90,19 @@ internal sealed class ClientTlsStateCache : IDisposable
         {
             try
             {
-                certificate = Pkcs12CertificateLoader.Load(names, options.Certificate, _timeProvider.GetUtcNow());
+                var certificateOptions = options.Certificate ?? new ClientCertificateOptions();
+                var sources = CertificateSources.Configured(certificateOptions, _registry?.ProviderCount(clientName) ?? 0);
+                if (sources.Count != 1)
+                {
+                    // The validator reports this with the full explanation before the cache is ever asked.
+                    throw new ClientCertificateException(
+                        clientName,
+                        sources.Count == 0 ? ClientCertificateFailureReason.NoCertificateConfigured : ClientCertificateFailureReason.MultipleCertificateSources,
+                        $"{names.Prefix} needs exactly one certificate source; {sources.Count} are configured.");
+                }
+
+                var context = new CertificateLoadContext(names, certificateOptions, _timeProvider.GetUtcNow(), _logger, _services);
+                certificate = CertificateSourceLoader.Load(context, sources[0].Kind);
             }
             catch (ClientCertificateException ex)
             {
