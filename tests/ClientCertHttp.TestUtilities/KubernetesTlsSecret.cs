@@ -1,0 +1,54 @@
+namespace ClientCertHttp.TestUtilities;
+
+/// <summary>
+/// Writes a folder the way the kubelet mounts a <c>kubernetes.io/tls</c> secret: the files live in a timestamped
+/// folder <c>..2026_11_27_16_00_00.123456789</c>, <c>..data</c> is a symbolic link to it, and <c>tls.crt</c>,
+/// <c>tls.key</c> and <c>ca.crt</c> are symbolic links to <c>..data/&lt;name&gt;</c>.
+/// </summary>
+public static class KubernetesTlsSecret
+{
+    /// <summary>Writes the secret's files into <paramref name="folder"/> with the kubelet's symbolic-link layout.</summary>
+    /// <param name="folder">The mount folder (created if needed).</param>
+    /// <param name="tlsCrt">The content of <c>tls.crt</c>.</param>
+    /// <param name="tlsKey">The content of <c>tls.key</c>.</param>
+    /// <param name="caCrt">The content of <c>ca.crt</c>, or <see langword="null"/> to omit it.</param>
+    /// <returns>The name of the timestamped data folder (relative to <paramref name="folder"/>).</returns>
+    public static string Write(string folder, string tlsCrt, string tlsKey, string? caCrt = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentNullException.ThrowIfNull(tlsCrt);
+        ArgumentNullException.ThrowIfNull(tlsKey);
+
+        Directory.CreateDirectory(folder);
+        var dataFolderName = ".." + DateTime.UtcNow.ToString("yyyy_MM_dd_HH_mm_ss.fffffff", System.Globalization.CultureInfo.InvariantCulture);
+        var dataFolder = Directory.CreateDirectory(Path.Combine(folder, dataFolderName)).FullName;
+
+        var files = new Dictionary<string, string> { ["tls.crt"] = tlsCrt, ["tls.key"] = tlsKey };
+        if (caCrt is not null)
+        {
+            files["ca.crt"] = caCrt;
+        }
+
+        foreach (var (name, content) in files)
+        {
+            File.WriteAllText(Path.Combine(dataFolder, name), content);
+        }
+
+        // The kubelet creates a temporary link and renames it over ..data, an atomic swap; the first write is the same
+        // link without the swap.
+        var temporaryLink = Path.Combine(folder, "..data_tmp");
+        File.CreateSymbolicLink(temporaryLink, dataFolderName);
+        File.Move(temporaryLink, Path.Combine(folder, "..data"), overwrite: true);
+
+        foreach (var name in files.Keys)
+        {
+            var link = Path.Combine(folder, name);
+            if (!File.Exists(link))
+            {
+                File.CreateSymbolicLink(link, Path.Combine("..data", name));
+            }
+        }
+
+        return dataFolderName;
+    }
+}
