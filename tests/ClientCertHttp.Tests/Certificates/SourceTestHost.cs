@@ -1,12 +1,14 @@
 using ClientCertHttp.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Tests.Certificates;
 
 /// <summary>What a client loaded at startup: the leaf and the intermediates its handshake sends.</summary>
-internal sealed record LoadedReport(string Thumbprint, string Subject, IReadOnlyList<string> Intermediates, string Source);
+internal sealed record LoadedReport(string Thumbprint, string Subject, IReadOnlyList<string> Intermediates, string Source, IReadOnlyList<string> Logs);
 
 internal static class SourceTestHost
 {
@@ -17,6 +19,7 @@ internal static class SourceTestHost
     {
         using var host = ClientCertFixture.BuildHost(services =>
         {
+            services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
             var b = services.AddClientCertHttpClient(Client, configure);
             builder?.Invoke(b);
         });
@@ -28,7 +31,8 @@ internal static class SourceTestHost
             loaded.Certificate.Thumbprint,
             loaded.Certificate.Subject,
             [.. loaded.Context.IntermediateCertificates.Select(c => c.Subject)],
-            loaded.Source);
+            loaded.Source,
+            [.. host.Services.GetFakeLogCollector().GetSnapshot().Select(r => r.Message)]);
         await host.StopAsync();
         return report;
     }
