@@ -34,11 +34,16 @@ public static class KubernetesTlsSecret
             File.WriteAllText(Path.Combine(dataFolder, name), content);
         }
 
-        // The kubelet creates a temporary link and renames it over ..data, an atomic swap; the first write is the same
-        // link without the swap.
-        var temporaryLink = Path.Combine(folder, "..data_tmp");
-        File.CreateSymbolicLink(temporaryLink, dataFolderName);
-        File.Move(temporaryLink, Path.Combine(folder, "..data"), overwrite: true);
+        // The kubelet points ..data at the new folder with an atomic rename(2) of a temporary link; .NET has no
+        // rename-over for links to folders, so this writer replaces the link (fine for a first write, which is what
+        // the tests of loading need; a rotation test will need the atomic swap).
+        var dataLink = Path.Combine(folder, "..data");
+        if (new FileInfo(dataLink).LinkTarget is not null)
+        {
+            File.Delete(dataLink);
+        }
+
+        Directory.CreateSymbolicLink(dataLink, dataFolderName);
 
         foreach (var name in files.Keys)
         {
