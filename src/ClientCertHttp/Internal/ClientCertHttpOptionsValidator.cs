@@ -64,7 +64,8 @@ internal sealed class ClientCertHttpOptionsValidator(
         {
             // Load even when keys are misspelled: a misspelled Password also shows up as a password problem, and both
             // belong in the same report.
-            if (sources.Count == 1)
+            // Out-of-range limits are not used, not even to load: they exist to bound the work a load may do.
+            if (sources.Count == 1 && LimitsInRange(options.Certificate!))
             {
                 try
                 {
@@ -85,6 +86,11 @@ internal sealed class ClientCertHttpOptionsValidator(
         return ValidateOptionsResult.Success;
     }
 
+    private static bool LimitsInRange(ClientCertificateOptions certificate) =>
+        certificate.KeyDerivationIterationLimit is >= 1 and <= ClientCertificateOptions.MaxKeyDerivationIterationLimit
+        && certificate.ProviderTimeout > TimeSpan.Zero
+        && certificate.ProviderTimeout <= ClientCertificateOptions.MaxProviderTimeout;
+
     private static void AddOptionProblems(
         string name,
         SettingNames names,
@@ -94,6 +100,11 @@ internal sealed class ClientCertHttpOptionsValidator(
     {
         void Add(string message) =>
             problems.Add(new ClientCertificateException(name, ClientCertificateFailureReason.InvalidConfiguration, $"{names.Prefix}: {message}"));
+
+        if (sources.Count == 0 && !string.IsNullOrWhiteSpace(certificate.Thumbprint))
+        {
+            Add($"{names["Certificate:Thumbprint"]} alone does not say where to look; add {names["Certificate:Store"]} (for example 'My') to find it in a certificate store, or {names["Certificate:Path"]} for a PKCS#12 file.");
+        }
 
         if (certificate.KeyDerivationIterationLimit is < 1 or > ClientCertificateOptions.MaxKeyDerivationIterationLimit)
         {

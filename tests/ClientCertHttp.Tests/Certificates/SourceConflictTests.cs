@@ -41,6 +41,33 @@ public sealed class SourceConflictTests
     }
 
     [Fact]
+    public async Task AddClientCertHttpClient_ThumbprintWithoutStore_SaysWhereToLook()
+    {
+        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services =>
+            services.AddClientCertHttpClient("payments", o => o.Certificate.Thumbprint = new string('B', 40)));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.NoCertificateConfigured);
+        ex.Message.Should().Contain("Certificate:Thumbprint alone").And.Contain("Certificate:Store");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(600)]
+    public async Task AddCertificateProvider_ProviderTimeoutOutOfRange_FailsAsInvalidConfigurationWithoutCallingTheProvider(int seconds)
+    {
+        var provider = new CountingProvider();
+
+        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services
+            .AddClientCertHttpClient("payments", o => o.Certificate.ProviderTimeout = TimeSpan.FromSeconds(seconds))
+            .AddCertificateProvider(provider));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
+        ex.Message.Should().Contain("Certificate:ProviderTimeout");
+        provider.Calls.Should().Be(0);
+    }
+
+    [Fact]
     public async Task AddClientCertHttpClient_LocationFromConfiguration_BindsTheEnum()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -55,5 +82,16 @@ public sealed class SourceConflictTests
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateNotFound);
         ex.Message.Should().Contain(@"LocalMachine\NoSuchStoreForBinding");
+    }
+
+    private sealed class CountingProvider : ICertificateProvider
+    {
+        public int Calls { get; private set; }
+
+        public ValueTask<ClientCertificateBundle?> GetCertificateAsync(CertificateProviderContext context, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return ValueTask.FromResult<ClientCertificateBundle?>(null);
+        }
     }
 }
