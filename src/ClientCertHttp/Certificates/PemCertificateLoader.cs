@@ -63,15 +63,13 @@ internal static class PemCertificateLoader
                     certificateInput.SourceId);
             }
 
+            var leafCount = owned.Count;
             if (chainInput is { } chain)
             {
                 ReadCertificates(context, chain, owned);
             }
 
-            var publicLeaf = owned[0];
-            var leaf = AttachKey(context, publicLeaf, keyInput);
-            owned[0] = leaf;
-            publicLeaf.Dispose();
+            var leaf = AttachKey(context, owned, leafCount, certificateInput, keyInput);
             var result = CertificateSourceLoader.Complete(context, source, leaf, owned);
             owned = null!;
             return result;
@@ -116,33 +114,50 @@ internal static class PemCertificateLoader
         }
     }
 
-    private static X509Certificate2 AttachKey(CertificateLoadContext context, X509Certificate2 certificate, PemInput input)
+    /// <summary>
+    /// Reads the key and pairs it with the certificate it belongs to, among the first <paramref name="leafCount"/>
+    /// certificates (those of the certificate input, usually the leaf first; a bundle that starts with an
+    /// intermediate still works). The paired certificate replaces its public-only copy in <paramref name="owned"/>.
+    /// </summary>
+    private static X509Certificate2 AttachKey(CertificateLoadContext context, X509Certificate2Collection owned, int leafCount, PemInput certificateInput, PemInput keyInput)
     {
-        var keyOid = certificate.GetKeyAlgorithm();
-        if (keyOid is not RsaOid and not EcOid)
+        var first = owned[0];
+        var preferRsa = first.GetKeyAlgorithm() == RsaOid;
+        using var key = ReadKey(context, keyInput, preferRsa);
+        var keyIsRsa = key is RSA;
+
+        for (var i = 0; i < leafCount; i++)
         {
-            throw new ClientCertificateException(
-                context.ClientName,
-                ClientCertificateFailureReason.UnsupportedKeyFormat,
-                $"{context.Prefix}: the certificate {CertificateFormatting.Describe(certificate)} has a {keyOid} key; only RSA and ECDSA client certificates are supported.",
-                input.SourceId);
+            var candidate = owned[i];
+            if ((candidate.GetKeyAlgorithm() == RsaOid) != keyIsRsa || candidate.GetKeyAlgorithm() is not RsaOid and not EcOid)
+            {
+                continue;
+            }
+
+            X509Certificate2 withKey;
+            try
+            {
+                withKey = keyIsRsa ? candidate.CopyWithPrivateKey((RSA)key) : candidate.CopyWithPrivateKey((ECDsa)key);
+            }
+            catch (ArgumentException)
+            {
+                // The public keys differ: not this certificate's key.
+                continue;
+            }
+
+            var leaf = PlatformKeyStorage(withKey);
+            owned[i] = leaf;
+            candidate.Dispose();
+            return leaf;
         }
 
-        var isRsa = keyOid == RsaOid;
-        using AsymmetricAlgorithm key = isRsa ? RSA.Create() : ECDsa.Create();
-        ImportKey(context, input, key, isRsa);
-
-        try
-        {
-            var withKey = isRsa
-                ? certificate.CopyWithPrivateKey((RSA)key)
-                : certificate.CopyWithPrivateKey((ECDsa)key);
-            return PlatformKeyStorage(withKey);
-        }
-        catch (ArgumentException)
-        {
-            throw KeyMismatch(context, certificate, input, "it belongs to another certificate");
-        }
+        var keyKind = keyIsRsa ? "RSA" : "EC";
+        var why = leafCount == 1
+            ? (first.GetKeyAlgorithm() == (keyIsRsa ? RsaOid : EcOid)
+                ? "it belongs to another certificate"
+                : $"it is an {keyKind} key but the certificate has an {KeyKind(first.GetKeyAlgorithm())} key")
+            : $"it is an {keyKind} key that matches none of the {leafCount} certificates in {certificateInput.Where}";
+        throw KeyMismatch(context, first, keyInput, why);
     }
 
     private static X509Certificate2 PlatformKeyStorage(X509Certificate2 withKey)
@@ -161,7 +176,7 @@ internal static class PemCertificateLoader
         }
     }
 
-    private static void ImportKey(CertificateLoadContext context, PemInput input, AsymmetricAlgorithm key, bool isRsa)
+    private static AsymmetricAlgorithm ReadKey(CertificateLoadContext context, PemInput input, bool preferRsa)
     {
         var text = input.Text.AsSpan();
         if (text.Contains("Proc-Type:", StringComparison.OrdinalIgnoreCase) && text.Contains("ENCRYPTED", StringComparison.Ordinal))
@@ -176,53 +191,24 @@ internal static class PemCertificateLoader
         while (PemEncoding.TryFind(text, out var fields))
         {
             var label = text[fields.Label].ToString();
-            var der = Convert.FromBase64String(text[fields.Base64Data].ToString());
-            try
+            switch (label)
             {
-                switch (label)
-                {
-                    case "PRIVATE KEY":
-                        var algorithm = ReadPkcs8Algorithm(der);
-                        if ((algorithm == RsaOid) != isRsa || algorithm is not RsaOid and not EcOid)
-                        {
-                            throw KeyMismatch(context, null, input, $"it is a {KeyKind(algorithm)} key but the certificate has an {(isRsa ? "RSA" : "EC")} key");
-                        }
+                case "PRIVATE KEY" or "RSA PRIVATE KEY" or "EC PRIVATE KEY":
+                    return ImportPlain(context, input, label, Convert.FromBase64String(text[fields.Base64Data].ToString()));
+                case "ENCRYPTED PRIVATE KEY":
+                    return ImportEncrypted(context, input, preferRsa, Convert.FromBase64String(text[fields.Base64Data].ToString()));
+                default:
+                    if (label.Contains("PRIVATE KEY", StringComparison.Ordinal))
+                    {
+                        throw new ClientCertificateException(
+                            context.ClientName,
+                            ClientCertificateFailureReason.UnsupportedKeyFormat,
+                            $"{context.Prefix}: the private key in {input.Where} is a '{label}', which is not supported. Use PKCS#8 ('PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY'), PKCS#1 ('RSA PRIVATE KEY') or SEC1 ('EC PRIVATE KEY'), for example converted with 'openssl pkcs8 -topk8 -nocrypt -in key -out key.pem'.",
+                            input.SourceId);
+                    }
 
-                        key.ImportPkcs8PrivateKey(der, out _);
-                        return;
-                    case "RSA PRIVATE KEY":
-                        RequireKind(context, input, isRsa, expectRsa: true);
-                        ((RSA)key).ImportRSAPrivateKey(der, out _);
-                        return;
-                    case "EC PRIVATE KEY":
-                        RequireKind(context, input, isRsa, expectRsa: false);
-                        ((ECDsa)key).ImportECPrivateKey(der, out _);
-                        return;
-                    case "ENCRYPTED PRIVATE KEY":
-                        ImportEncrypted(context, input, key, isRsa, der);
-                        return;
-                    case "CERTIFICATE" or "EC PARAMETERS" or "TRUSTED CERTIFICATE":
-                        break;
-                    default:
-                        if (label.Contains("PRIVATE KEY", StringComparison.Ordinal))
-                        {
-                            throw new ClientCertificateException(
-                                context.ClientName,
-                                ClientCertificateFailureReason.UnsupportedKeyFormat,
-                                $"{context.Prefix}: the private key in {input.Where} is a '{label}', which is not supported. Use PKCS#8 ('PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY'), PKCS#1 ('RSA PRIVATE KEY') or SEC1 ('EC PRIVATE KEY'), for example converted with 'openssl pkcs8 -topk8 -nocrypt -in key -out key.pem'.",
-                                input.SourceId);
-                        }
-
-                        break;
-                }
-            }
-            catch (Exception ex) when (ex is CryptographicException or AsnContentException)
-            {
-                throw new ClientCertificateException(
-                    context.ClientName,
-                    ClientCertificateFailureReason.InvalidFormat,
-                    $"{context.Prefix}: the '{label}' private key in {input.Where} is corrupt and cannot be read. Export the key again.",
-                    input.SourceId);
+                    // CERTIFICATE, EC PARAMETERS and the like may share the file with the key.
+                    break;
             }
 
             text = text[fields.Location.End..];
@@ -235,7 +221,58 @@ internal static class PemCertificateLoader
             input.SourceId);
     }
 
-    private static void ImportEncrypted(CertificateLoadContext context, PemInput input, AsymmetricAlgorithm key, bool isRsa, byte[] der)
+    private static AsymmetricAlgorithm ImportPlain(CertificateLoadContext context, PemInput input, string label, byte[] der)
+    {
+        AsymmetricAlgorithm? key = null;
+        try
+        {
+            switch (label)
+            {
+                case "RSA PRIVATE KEY":
+                    var rsa = RSA.Create();
+                    key = rsa;
+                    rsa.ImportRSAPrivateKey(der, out _);
+                    break;
+                case "EC PRIVATE KEY":
+                    var ec = ECDsa.Create();
+                    key = ec;
+                    ec.ImportECPrivateKey(der, out _);
+                    break;
+                default:
+                    var algorithm = ReadPkcs8Algorithm(der);
+                    key = algorithm switch
+                    {
+                        RsaOid => RSA.Create(),
+                        EcOid => ECDsa.Create(),
+                        _ => throw new ClientCertificateException(
+                            context.ClientName,
+                            ClientCertificateFailureReason.UnsupportedKeyFormat,
+                            $"{context.Prefix}: the private key in {input.Where} is a {algorithm} key; only RSA and EC (ECDSA) keys are supported.",
+                            input.SourceId),
+                    };
+                    key.ImportPkcs8PrivateKey(der, out _);
+                    break;
+            }
+
+            var result = key;
+            key = null;
+            return result;
+        }
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
+        {
+            throw new ClientCertificateException(
+                context.ClientName,
+                ClientCertificateFailureReason.InvalidFormat,
+                $"{context.Prefix}: the '{label}' private key in {input.Where} is corrupt and cannot be read. Export the key again.",
+                input.SourceId);
+        }
+        finally
+        {
+            key?.Dispose();
+        }
+    }
+
+    private static AsymmetricAlgorithm ImportEncrypted(CertificateLoadContext context, PemInput input, bool preferRsa, byte[] der)
     {
         var limit = context.Options.KeyDerivationIterationLimit;
         var iterations = ReadIterationCount(context, input, der);
@@ -248,7 +285,8 @@ internal static class PemCertificateLoader
                 input.SourceId);
         }
 
-        if (context.Options.Password is null)
+        var password = context.Options.Password;
+        if (password is null)
         {
             throw new ClientCertificateException(
                 context.ClientName,
@@ -257,32 +295,28 @@ internal static class PemCertificateLoader
                 input.SourceId);
         }
 
-        try
+        // The key type is only known after decryption: the certificate's type is tried first, the other one second
+        // (one more key derivation, bounded by the same limit) so that a wrong password and a key of the other type
+        // get different messages.
+        foreach (var rsa in new[] { preferRsa, !preferRsa })
         {
-            key.ImportEncryptedPkcs8PrivateKey(context.Options.Password, der, out _);
-            return;
-        }
-        catch (CryptographicException)
-        {
-            // Either the password is wrong, or the key is of the other type: telling them apart costs one more
-            // (bounded) key derivation, and is worth a precise message.
-        }
-
-        using AsymmetricAlgorithm other = isRsa ? ECDsa.Create() : RSA.Create();
-        try
-        {
-            other.ImportEncryptedPkcs8PrivateKey(context.Options.Password, der, out _);
-        }
-        catch (CryptographicException)
-        {
-            throw new ClientCertificateException(
-                context.ClientName,
-                ClientCertificateFailureReason.WrongPassword,
-                $"{context.Prefix}: the encrypted private key in {input.Where} cannot be decrypted: the configured password does not match (or the key is corrupt). Check {context.Key("Password")}.",
-                input.SourceId);
+            AsymmetricAlgorithm key = rsa ? RSA.Create() : ECDsa.Create();
+            try
+            {
+                key.ImportEncryptedPkcs8PrivateKey(password, der, out _);
+                return key;
+            }
+            catch (CryptographicException)
+            {
+                key.Dispose();
+            }
         }
 
-        throw KeyMismatch(context, null, input, $"it is an {(isRsa ? "EC" : "RSA")} key but the certificate has an {(isRsa ? "RSA" : "EC")} key");
+        throw new ClientCertificateException(
+            context.ClientName,
+            ClientCertificateFailureReason.WrongPassword,
+            $"{context.Prefix}: the encrypted private key in {input.Where} cannot be decrypted: the configured password does not match (or the key is corrupt). Check {context.Key("Password")}.",
+            input.SourceId);
     }
 
     /// <summary>
@@ -341,14 +375,6 @@ internal static class PemCertificateLoader
         EcOid => "EC",
         _ => oid,
     };
-
-    private static void RequireKind(CertificateLoadContext context, PemInput input, bool certificateIsRsa, bool expectRsa)
-    {
-        if (certificateIsRsa != expectRsa)
-        {
-            throw KeyMismatch(context, null, input, $"it is an {(expectRsa ? "RSA" : "EC")} key but the certificate has an {(certificateIsRsa ? "RSA" : "EC")} key");
-        }
-    }
 
     private static ClientCertificateException KeyMismatch(CertificateLoadContext context, X509Certificate2? certificate, PemInput input, string why) =>
         new(

@@ -56,6 +56,27 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task PemSource_BundleWithTheIntermediateFirst_PairsTheKeyWithTheRightCertificate()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=pem-second", o => o.KeyAlgorithm = TestKeyAlgorithm.Rsa);
+        using var publicLeaf = ClientCertFixture.PublicOnly(leaf);
+        var id = Guid.NewGuid().ToString("N");
+        var certPath = TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(id + ".crt"), fixture.Ca.Intermediate, publicLeaf);
+        var keyPath = fixture.Temp.Combine(id + ".key");
+        await File.WriteAllTextAsync(keyPath, TestCertificateAuthority.ExportPrivateKeyPem(leaf, TestPrivateKeyFormat.EncryptedPkcs8, Password));
+
+        var report = await SourceTestHost.LoadAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = Password;
+        });
+
+        report.Thumbprint.Should().Be(leaf.Thumbprint);
+        report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
+    }
+
+    [Fact]
     public async Task PemSource_MissingKeyFile_FailsAsFileNotFound()
     {
         using var leaf = fixture.Ca.IssueClientCertificate();
