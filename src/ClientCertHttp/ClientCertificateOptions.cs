@@ -30,7 +30,7 @@ public sealed class ClientCertificateOptions
 
     /// <summary>
     /// Gets or sets the path of the PKCS#12 (<c>.pfx</c> / <c>.p12</c>) file or, when <see cref="KeyPath"/> is set,
-    /// of the PEM certificate file (the client certificate first, optionally followed by its intermediates). A
+    /// of the PEM certificate file (the client certificate and, optionally, its intermediates). A
     /// relative path is resolved against the process's current directory, and error messages show the full path that
     /// was tried.
     /// </summary>
