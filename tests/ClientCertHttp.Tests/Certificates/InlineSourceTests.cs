@@ -98,6 +98,15 @@ public sealed class InlineSourceTests(ClientCertFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task InlineSource_ValueLargerThanAnyCertificate_FailsAsLoaderLimitExceeded()
+    {
+        var ex = await SourceTestHost.FailAsync(o => o.Certificate.Base64 = new string('A', 6 * 1024 * 1024));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
+        SourceTestHost.AssertNamesClientAndSource(ex, "Certificate:Base64");
+    }
+
+    [Fact]
     public async Task InlineSource_Base64OfRandomBytes_FailsAsInvalidFormat()
     {
         var ex = await SourceTestHost.FailAsync(o => o.Certificate.Base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes("hello, not a certificate")));

@@ -325,6 +325,25 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         SourceTestHost.AssertNamesClientAndSource(ex, keyPath, Password);
     }
 
+    [Fact]
+    public async Task PemSource_BundleWithTooManyCertificates_FailsAsLoaderLimitExceeded()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var chainPath = fixture.Temp.Combine(Guid.NewGuid() + "-huge-chain.pem");
+        await File.WriteAllTextAsync(chainPath, string.Concat(Enumerable.Repeat(fixture.Ca.Intermediate.ExportCertificatePem() + "\n", 40)));
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.ChainPath = chainPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
+        SourceTestHost.AssertNamesClientAndSource(ex, chainPath);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(ClientCertificateOptions.MaxKeyDerivationIterationLimit + 1)]
