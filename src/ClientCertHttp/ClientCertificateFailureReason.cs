@@ -56,4 +56,16 @@ public enum ClientCertificateFailureReason
 
     /// <summary>The server trust settings (for example the custom root certificates) are invalid.</summary>
     InvalidServerTrust,
+
+    /// <summary>More than one certificate source (file, store, inline value, folder, provider) is configured for one client.</summary>
+    MultipleCertificateSources,
+
+    /// <summary>The private key does not belong to the certificate (or is of another key type).</summary>
+    KeyDoesNotMatchCertificate,
+
+    /// <summary>The private key is in a format that cannot be loaded (for example a legacy OpenSSL <c>Proc-Type: 4,ENCRYPTED</c> key).</summary>
+    UnsupportedKeyFormat,
+
+    /// <summary>A custom <see cref="ICertificateProvider"/> threw, timed out, or returned no certificate.</summary>
+    CertificateProviderFailed,
 }

@@ -227,7 +227,31 @@ public sealed class TestCertificateAuthority : IDisposable
     }
 
     /// <summary>
-    /// Writes <see cref="ExportPrivateKeyPem"/> output to <paramref name="path"/> (creating the folder if needed).
+    /// Exports the private key of <paramref name="certWithKey"/> as PEM in the given encoding.
+    /// </summary>
+    /// <param name="certWithKey">A certificate with an ECDSA or RSA private key.</param>
+    /// <param name="format">The encoding; <see cref="TestPrivateKeyFormat.Pkcs1"/> needs RSA, <see cref="TestPrivateKeyFormat.Sec1"/> ECDSA.</param>
+    /// <param name="password">The password for <see cref="TestPrivateKeyFormat.EncryptedPkcs8"/>.</param>
+    /// <param name="iterations">The PBKDF2 iteration count for <see cref="TestPrivateKeyFormat.EncryptedPkcs8"/>.</param>
+    /// <returns>The PEM text.</returns>
+    public static string ExportPrivateKeyPem(X509Certificate2 certWithKey, TestPrivateKeyFormat format, string? password = null, int iterations = 100_000)
+    {
+        ArgumentNullException.ThrowIfNull(certWithKey);
+        using AsymmetricAlgorithm key = GetPrivateKey(certWithKey);
+        return format switch
+        {
+            TestPrivateKeyFormat.Pkcs8 => key.ExportPkcs8PrivateKeyPem(),
+            TestPrivateKeyFormat.EncryptedPkcs8 => key.ExportEncryptedPkcs8PrivateKeyPem(
+                (password ?? throw new ArgumentNullException(nameof(password))).AsSpan(),
+                new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations)),
+            TestPrivateKeyFormat.Pkcs1 => ((RSA)key).ExportRSAPrivateKeyPem(),
+            TestPrivateKeyFormat.Sec1 => ((ECDsa)key).ExportECPrivateKeyPem(),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown key format."),
+        };
+    }
+
+    /// <summary>
+    /// Writes <see cref="ExportPrivateKeyPem(X509Certificate2, string?)"/> output to <paramref name="path"/> (creating the folder if needed).
     /// </summary>
     /// <param name="path">The target file.</param>
     /// <param name="certWithKey">A certificate with an ECDSA or RSA private key.</param>

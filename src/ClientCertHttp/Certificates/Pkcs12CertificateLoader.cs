@@ -23,23 +23,33 @@ internal static class Pkcs12CertificateLoader
     private static readonly X509KeyStorageFlags KeyStorageFlags =
         OperatingSystem.IsLinux() ? X509KeyStorageFlags.EphemeralKeySet : X509KeyStorageFlags.DefaultKeySet;
 
-    public static LoadedClientCertificate Load(
-        SettingNames names,
-        ClientCertificateOptions options,
-        DateTimeOffset now)
+    public static LoadedClientCertificate Load(CertificateLoadContext context)
     {
-        var fullPath = CertificateFile.ResolvePath(options.Path!);
-        var source = $"PKCS#12 file '{fullPath}'";
+        var names = context.Names;
+        var fullPath = CertificateFile.ResolvePath(context.Options.Path!);
         var pathKey = names[PathKey];
         var bytes = CertificateFile.ReadAllBytes(names, pathKey, fullPath);
+        return LoadBytes(context, bytes, $"the file '{fullPath}' ({pathKey})", $"PKCS#12 file '{fullPath}'", fullPath);
+    }
+
+    /// <summary>Loads PKCS#12 bytes from a file or an inline value.</summary>
+    /// <param name="context">The client being loaded.</param>
+    /// <param name="bytes">The PKCS#12 bytes.</param>
+    /// <param name="where">Where the bytes came from, for messages: "the file '…' (key)" or "the value of key".</param>
+    /// <param name="source">The source description for logs and <see cref="LoadedClientCertificate.Source"/>.</param>
+    /// <param name="sourceId">The <see cref="ClientCertificateException.CertificateSource"/> of errors.</param>
+    public static LoadedClientCertificate LoadBytes(CertificateLoadContext context, byte[] bytes, string where, string source, string sourceId)
+    {
+        var names = context.Names;
+        var options = context.Options;
 
         if (DescribeStructuralProblem(bytes) is { } structuralProblem)
         {
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.InvalidFormat,
-                $"{names.Prefix}: the file '{fullPath}' ({pathKey}) is not a PKCS#12 (PFX) file: {structuralProblem}",
-                fullPath);
+                $"{names.Prefix}: {where} is not a PKCS#12 (PFX) file: {structuralProblem}",
+                sourceId);
         }
 
         X509Certificate2Collection loaded;
@@ -52,8 +62,8 @@ internal static class Pkcs12CertificateLoader
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.LoaderLimitExceeded,
-                $"{names.Prefix}: the PKCS#12 file '{fullPath}' ({pathKey}) exceeds the loader's limits ({ex.Message}). Re-export it with fewer certificates or a standard iteration count (for example 'openssl pkcs12 -export -iter 2048').",
-                fullPath);
+                $"{names.Prefix}: the PKCS#12 data in {where} exceeds the loader's limits ({ex.Message}). Re-export it with fewer certificates or a standard iteration count (for example 'openssl pkcs12 -export -iter 2048').",
+                sourceId);
         }
         catch (CryptographicException ex) when (ex.HResult == InvalidPasswordHResult)
         {
@@ -61,52 +71,40 @@ internal static class Pkcs12CertificateLoader
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.WrongPassword,
-                $"{names.Prefix}: the PKCS#12 file '{fullPath}' ({pathKey}) is well formed but its integrity check failed: {passwordState}. Check {names[PasswordKey]}; if the password is right, the file was altered after export and must be exported again.",
-                fullPath);
+                $"{names.Prefix}: the PKCS#12 data in {where} is well formed but its integrity check failed: {passwordState}. Check {names[PasswordKey]}; if the password is right, the data was altered after export and must be exported again.",
+                sourceId);
         }
         catch (CryptographicException ex)
         {
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.InvalidFormat,
-                $"{names.Prefix}: the PKCS#12 file '{fullPath}' ({pathKey}) is corrupt and cannot be loaded ({ex.Message}). Export the certificate again.",
-                fullPath);
+                $"{names.Prefix}: the PKCS#12 data in {where} is corrupt and cannot be loaded ({ex.Message}). Export the certificate again.",
+                sourceId);
         }
 
+        X509Certificate2 certificate;
         try
         {
-            var certificate = ChooseCertificate(names, options, fullPath, loaded);
-            var problems = new List<ClientCertificateException>();
-            ClientCertificateInspector.Inspect(names, source, certificate, now, problems);
-            if (problems.Count > 0)
-            {
-                throw ClientCertificateException.Combine(names.ClientName, problems);
-            }
-
-            var result = new LoadedClientCertificate(certificate, loaded, source);
-            loaded = null!;
-            return result;
+            certificate = ChooseCertificate(names, options, where, sourceId, loaded);
         }
-        finally
+        catch
         {
-            if (loaded is not null)
-            {
-                foreach (var certificate in loaded)
-                {
-                    certificate.Dispose();
-                }
-            }
+            CertificateSourceLoader.DisposeAll(loaded);
+            throw;
         }
+
+        return CertificateSourceLoader.Complete(context, source, certificate, loaded);
     }
 
     private static X509Certificate2 ChooseCertificate(
         SettingNames names,
         ClientCertificateOptions options,
-        string fullPath,
+        string where,
+        string sourceId,
         X509Certificate2Collection loaded)
     {
         var withKey = loaded.Where(c => c.HasPrivateKey).ToList();
-        var pathKey = names[PathKey];
 
         if (!string.IsNullOrWhiteSpace(options.Thumbprint))
         {
@@ -123,8 +121,8 @@ internal static class Pkcs12CertificateLoader
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.CertificateNotFound,
-                $"{names.Prefix}: no certificate with a private key in the PKCS#12 file '{fullPath}' ({pathKey}) has the thumbprint {wanted} ({names[ThumbprintKey]}); {present}. Fix the thumbprint or the file.",
-                fullPath);
+                $"{names.Prefix}: no certificate with a private key in {where} has the thumbprint {wanted} ({names[ThumbprintKey]}); {present}. Fix the thumbprint or the file.",
+                sourceId);
         }
 
         if (withKey.Count == 1)
@@ -140,15 +138,15 @@ internal static class Pkcs12CertificateLoader
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.NoPrivateKey,
-                $"{names.Prefix}: the PKCS#12 file '{fullPath}' ({pathKey}) contains no certificate with a private key, so it cannot identify the client; {held}. Export the client certificate together with its private key.",
-                fullPath);
+                $"{names.Prefix}: {where} contains no certificate with a private key, so it cannot identify the client; {held}. Export the client certificate together with its private key.",
+                sourceId);
         }
 
         throw new ClientCertificateException(
             names.ClientName,
             ClientCertificateFailureReason.AmbiguousCertificate,
-            $"{names.Prefix}: the PKCS#12 file '{fullPath}' ({pathKey}) contains {withKey.Count} certificates with private keys: {string.Join(", ", withKey.Select(CertificateFormatting.Describe))}. Set {names[ThumbprintKey]} to the one to send.",
-            fullPath);
+            $"{names.Prefix}: {where} contains {withKey.Count} certificates with private keys: {string.Join(", ", withKey.Select(CertificateFormatting.Describe))}. Set {names[ThumbprintKey]} to the one to send.",
+            sourceId);
     }
 
     /// <summary>
@@ -165,7 +163,7 @@ internal static class Pkcs12CertificateLoader
 
         if (LooksLikePem(bytes))
         {
-            return "it is a PEM (text) file. Configure a .pfx/.p12 file, or convert with 'openssl pkcs12 -export -in cert.pem -inkey key.pem -certfile chain.pem -out client.pfx'.";
+            return "it is PEM (text). To use PEM, set Certificate:KeyPath to the private key file (Certificate:Path is then the PEM certificate); or convert with 'openssl pkcs12 -export -in cert.pem -inkey key.pem -certfile chain.pem -out client.pfx'.";
         }
 
         try
@@ -197,7 +195,7 @@ internal static class Pkcs12CertificateLoader
         }
     }
 
-    private static bool LooksLikePem(ReadOnlySpan<byte> bytes)
+    internal static bool LooksLikePem(ReadOnlySpan<byte> bytes)
     {
         var head = bytes[..Math.Min(bytes.Length, 512)];
         return head.IndexOf("-----BEGIN "u8) >= 0;

@@ -60,6 +60,70 @@ public static class ClientCertHttpClientBuilderExtensions
         return AddClientCertificateCore(builder, configuration, configure: null);
     }
 
+    /// <summary>
+    /// Makes the client get its certificate from a custom <see cref="ICertificateProvider"/> of type
+    /// <typeparamref name="TProvider"/>, created by the service provider (its constructor may take services).
+    /// </summary>
+    /// <typeparam name="TProvider">The provider type, registered as a singleton keyed by the client's name.</typeparam>
+    /// <param name="builder">The builder of the HTTP client.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// <para>
+    /// The provider is the client's certificate source: configuring another one (for example
+    /// <see cref="ClientCertificateOptions.Path"/>), or a second provider, is a startup error. The rest of the client's
+    /// options (<c>BaseAddress</c>, <c>ServerTrust</c>, <see cref="ClientCertificateOptions.ProviderTimeout"/>) still
+    /// come from <c>AddClientCertHttpClient</c> or <c>AddClientCertificate</c>; calling this method alone also adds the
+    /// client certificate to the client.
+    /// </para>
+    /// <para>The provider is called when the host starts; see <see cref="ICertificateProvider"/>.</para>
+    /// </remarks>
+    public static IHttpClientBuilder AddCertificateProvider<TProvider>(this IHttpClientBuilder builder)
+        where TProvider : class, ICertificateProvider
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return AddCertificateProviderCore(builder, ServiceDescriptor.KeyedSingleton<ICertificateProvider, TProvider>(builder.Name));
+    }
+
+    /// <summary>
+    /// Makes the client get its certificate from the given <see cref="ICertificateProvider"/> instance.
+    /// </summary>
+    /// <param name="builder">The builder of the HTTP client.</param>
+    /// <param name="provider">The provider; it is not disposed by the container.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="provider"/> is <see langword="null"/>.</exception>
+    /// <remarks>See <see cref="AddCertificateProvider{TProvider}(IHttpClientBuilder)"/>.</remarks>
+    public static IHttpClientBuilder AddCertificateProvider(this IHttpClientBuilder builder, ICertificateProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(provider);
+        return AddCertificateProviderCore(builder, ServiceDescriptor.KeyedSingleton(builder.Name, provider));
+    }
+
+    /// <summary>
+    /// Makes the client get its certificate from an <see cref="ICertificateProvider"/> created by
+    /// <paramref name="factory"/> the first time it is needed.
+    /// </summary>
+    /// <param name="builder">The builder of the HTTP client.</param>
+    /// <param name="factory">Creates the provider from the application's services.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>See <see cref="AddCertificateProvider{TProvider}(IHttpClientBuilder)"/>.</remarks>
+    public static IHttpClientBuilder AddCertificateProvider(this IHttpClientBuilder builder, Func<IServiceProvider, ICertificateProvider> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        return AddCertificateProviderCore(builder, ServiceDescriptor.KeyedSingleton<ICertificateProvider>(builder.Name, (serviceProvider, _) => factory(serviceProvider)));
+    }
+
+    private static IHttpClientBuilder AddCertificateProviderCore(IHttpClientBuilder builder, ServiceDescriptor descriptor)
+    {
+        AddClientCertificateCore(builder, configuration: null, configure: null);
+        AddCoreServices(builder.Services).AddProvider(builder.Name);
+        builder.Services.Add(descriptor);
+        return builder;
+    }
+
     internal static IHttpClientBuilder AddClientCertificateCore(
         IHttpClientBuilder builder,
         IConfiguration? configuration,
@@ -127,7 +191,9 @@ public static class ClientCertHttpClientBuilderExtensions
         services.TryAddSingleton(serviceProvider => new ClientTlsStateCache(
             serviceProvider.GetRequiredService<TimeProvider>(),
             serviceProvider.GetRequiredService<ILoggerFactory>(),
-            serviceProvider.GetRequiredService<ClientCertHttpInstruments>()));
+            serviceProvider.GetRequiredService<ClientCertHttpInstruments>(),
+            registry,
+            serviceProvider));
         services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());

@@ -23,6 +23,6 @@ public static class ClientCertHttpMetrics
     /// <summary>Tag of <see cref="Reloads"/>: <c>changed</c>, <c>unchanged</c> or <c>failure</c>.</summary>
     public const string ResultTag = "clientcerthttp.reload.result";
 
-    /// <summary>Tag: what started the load: <c>startup</c>, <c>file_change</c>, <c>configuration</c> or <c>manual</c>.</summary>
+    /// <summary>Tag: what started the load: <c>startup</c>, <c>file_change</c>, <c>configuration</c>, <c>manual</c>, <c>provider_change</c> or <c>store_refresh</c>.</summary>
     public const string TriggerTag = "clientcerthttp.reload.trigger";
 }

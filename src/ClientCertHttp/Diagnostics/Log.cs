@@ -34,6 +34,21 @@ internal static partial class Log
     public static partial void ServerTrustCustomRoots(ILogger logger, string clientName, int rootCount, string rootSubjects);
 
     [LoggerMessage(
+        EventId = 10,
+        EventName = "ClientCertificateCandidateChosen",
+        Level = LogLevel.Information,
+        Message = "HTTP client '{ClientName}' chose the certificate '{Subject}' (thumbprint {Thumbprint}, not after {NotAfter:O}) among {CandidateCount} candidate(s) from {CertificateSource}: {Reason}.")]
+    public static partial void ClientCertificateCandidateChosen(
+        ILogger logger,
+        string clientName,
+        string subject,
+        string thumbprint,
+        DateTimeOffset notAfter,
+        int candidateCount,
+        string certificateSource,
+        string reason);
+
+    [LoggerMessage(
         EventId = 40,
         EventName = "ClientCertificateReloaded",
         Level = LogLevel.Information,

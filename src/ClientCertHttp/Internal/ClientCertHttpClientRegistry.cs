@@ -10,7 +10,13 @@ internal sealed class ClientCertHttpClientRegistry
 
     public bool Add(string name) => _names.Add(name);
 
+    private readonly Dictionary<string, int> _providers = new(StringComparer.Ordinal);
+
     public bool Contains(string name) => _names.Contains(name);
 
+    /// <summary>Records an AddCertificateProvider call; more than one per client is reported at startup.</summary>
+    public void AddProvider(string name) => _providers[name] = ProviderCount(name) + 1;
+
+    public int ProviderCount(string name) => _providers.GetValueOrDefault(name);
     public IReadOnlyCollection<string> Names => _names;
 }

@@ -1,3 +1,4 @@
+using ClientCertHttp.Certificates;
 using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
@@ -59,19 +60,35 @@ internal sealed class ClientCertHttpOptionsValidator(
             problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["ExpiryWarningWindow"]} must not be negative."));
         }
 
-        if (options.Certificate is null || string.IsNullOrWhiteSpace(options.Certificate.Path))
+        var sources = CertificateSources.Configured(options.Certificate, registry.ProviderCount(name));
+        if (sources.Count == 0)
         {
             problems.Add(new ClientCertificateException(
                 name,
                 ClientCertificateFailureReason.NoCertificateConfigured,
-                $"{names.Prefix} has no client certificate configured, so it would connect without one. Set {names["Certificate:Path"]} (and {names["Certificate:Password"]}) to a PKCS#12 (.pfx/.p12) file."));
+                $"{names.Prefix} has no client certificate configured, so it would connect without one. Set {names["Certificate:Path"]} (and {names["Certificate:Password"]}) to a PKCS#12 (.pfx/.p12) file, or use PEM files ({names["Certificate:KeyPath"]}), a certificate store ({names["Certificate:Store"]}), an inline value ({names["Certificate:Base64"]}), a Kubernetes secret folder ({names["Certificate:Directory"]}) or AddCertificateProvider."));
+        }
+        else if (sources.Count > 1)
+        {
+            var described = string.Join(" and ", sources.Select(s => s.Kind == CertificateSourceKind.Provider ? "a provider (AddCertificateProvider)" : names[s.Setting]).Distinct(StringComparer.Ordinal));
+            var providerNote = sources.Count(s => s.Kind == CertificateSourceKind.Provider) > 1 ? $" (AddCertificateProvider was called {registry.ProviderCount(name)} times)" : string.Empty;
+            problems.Add(new ClientCertificateException(
+                name,
+                ClientCertificateFailureReason.MultipleCertificateSources,
+                $"{names.Prefix} has {sources.Count} certificate sources configured: {described}{providerNote}. A client sends one certificate; keep exactly one source and remove the others."));
+        }
+
+        if (options.Certificate is { } certificate)
+        {
+            AddOptionProblems(name, names, certificate, sources, problems);
         }
 
         if (problems.Count == 0 || (running is null && problems.TrueForAll(p => p.Reason == ClientCertificateFailureReason.InvalidConfiguration)))
         {
             // Load even when keys are misspelled: a misspelled Password also shows up as a password problem, and both
             // belong in the same report.
-            if (options.Certificate is not null && !string.IsNullOrWhiteSpace(options.Certificate.Path))
+            // Out-of-range limits are not used, not even to load: they exist to bound the work a load may do.
+            if (sources.Count == 1 && LimitsInRange(options.Certificate!))
             {
                 try
                 {
@@ -105,4 +122,56 @@ internal sealed class ClientCertHttpOptionsValidator(
 
     private static ClientCertificateException InvalidSetting(string name, string message) =>
         new(name, ClientCertificateFailureReason.InvalidConfiguration, message);
+
+    private static bool LimitsInRange(ClientCertificateOptions certificate) =>
+        certificate.KeyDerivationIterationLimit is >= 1 and <= ClientCertificateOptions.MaxKeyDerivationIterationLimit
+        && certificate.ProviderTimeout > TimeSpan.Zero
+        && certificate.ProviderTimeout <= ClientCertificateOptions.MaxProviderTimeout;
+
+    private static void AddOptionProblems(
+        string name,
+        SettingNames names,
+        ClientCertificateOptions certificate,
+        List<(CertificateSourceKind Kind, string Setting)> sources,
+        List<ClientCertificateException> problems)
+    {
+        void Add(string message) =>
+            problems.Add(new ClientCertificateException(name, ClientCertificateFailureReason.InvalidConfiguration, $"{names.Prefix}: {message}"));
+
+        if (sources.Count == 0 && !string.IsNullOrWhiteSpace(certificate.Thumbprint))
+        {
+            Add($"{names["Certificate:Thumbprint"]} alone does not say where to look; add {names["Certificate:Store"]} (for example 'My') to find it in a certificate store, or {names["Certificate:Path"]} for a PKCS#12 file.");
+        }
+
+        if (certificate.KeyDerivationIterationLimit is < 1 or > ClientCertificateOptions.MaxKeyDerivationIterationLimit)
+        {
+            Add($"{names["Certificate:KeyDerivationIterationLimit"]} must be between 1 and {ClientCertificateOptions.MaxKeyDerivationIterationLimit}; it is {certificate.KeyDerivationIterationLimit}.");
+        }
+
+        if (certificate.ProviderTimeout <= TimeSpan.Zero || certificate.ProviderTimeout > ClientCertificateOptions.MaxProviderTimeout)
+        {
+            Add($"{names["Certificate:ProviderTimeout"]} must be positive and at most {ClientCertificateOptions.MaxProviderTimeout}; it is {certificate.ProviderTimeout}.");
+        }
+
+        var fileSource = sources.Any(s => s.Kind == CertificateSourceKind.File);
+        if (!fileSource && !string.IsNullOrWhiteSpace(certificate.KeyPath))
+        {
+            Add($"{names["Certificate:KeyPath"]} is set without {names["Certificate:Path"]}; set the PEM certificate file in {names["Certificate:Path"]}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(certificate.KeyPath) && !string.IsNullOrWhiteSpace(certificate.ChainPath))
+        {
+            Add($"{names["Certificate:ChainPath"]} is only used with PEM files ({names["Certificate:Path"]} + {names["Certificate:KeyPath"]}); a PKCS#12 file carries its own chain.");
+        }
+
+        if (certificate.Location is not null && string.IsNullOrWhiteSpace(certificate.Store) && string.IsNullOrWhiteSpace(certificate.Subject))
+        {
+            Add($"{names["Certificate:Location"]} is set but no store certificate is selected; set {names["Certificate:Store"]} with {names["Certificate:Thumbprint"]} or {names["Certificate:Subject"]}.");
+        }
+
+        if (certificate.Location is { } location && !Enum.IsDefined(location))
+        {
+            Add($"{names["Certificate:Location"]} must be CurrentUser or LocalMachine.");
+        }
+    }
 }

@@ -20,7 +20,13 @@ internal sealed class ClientCertificateEntry : IDisposable
     internal const string ConfigurationTrigger = "configuration";
     internal const string ManualTrigger = "manual";
 
+    internal const string ProviderChangeTrigger = "provider_change";
+    internal const string StoreRefreshTrigger = "store_refresh";
+
     private static readonly TimeSpan ExpiryLogInterval = TimeSpan.FromDays(1);
+
+    /// <summary>How often a certificate-store source is queried again (stores have no change notification on Linux).</summary>
+    internal static readonly TimeSpan StoreRefreshInterval = TimeSpan.FromMinutes(1);
 
     private readonly ClientTlsStateCache _cache;
     private readonly TimeProvider _timeProvider;
@@ -37,6 +43,8 @@ internal sealed class ClientCertificateEntry : IDisposable
     private DateTimeOffset _lastExpiryLog = DateTimeOffset.MinValue;
     private int _polling;
     private bool _disposed;
+    private DateTimeOffset _lastStoreRefresh;
+    private IDisposable? _providerSubscription;
 
     public ClientCertificateEntry(
         ClientTlsStateCache cache,
@@ -69,10 +77,26 @@ internal sealed class ClientCertificateEntry : IDisposable
     /// <summary>Gets the outcome of the last load or reload attempt.</summary>
     public ClientCertificateReloadResult LastReload { get; private set; }
 
-    /// <summary>Starts watching the files and the expiry date.</summary>
-    public void Start()
+    /// <summary>Starts watching the files (or the store, or the provider's change token) and the expiry date.</summary>
+    /// <param name="provider">The client's certificate provider, when that is its source.</param>
+    public void Start(ICertificateProvider? provider = null)
     {
         _seenFingerprint = Fingerprint(Options);
+        _lastStoreRefresh = _timeProvider.GetUtcNow();
+        if (provider is not null)
+        {
+            var context = new CertificateProviderContext(ClientName, Options.Certificate);
+            _providerSubscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(
+                () => provider.GetChangeToken(context),
+                () =>
+                {
+                    if (Options.Reload.Enabled)
+                    {
+                        Reload(Options, ProviderChangeTrigger);
+                    }
+                });
+        }
+
         _instruments.Selected(ClientName, StartupTrigger);
         CheckExpiry();
         _timerPeriod = Options.Reload.PollInterval;
@@ -179,6 +203,7 @@ internal sealed class ClientCertificateEntry : IDisposable
 
             _disposed = true;
             _timer?.Dispose();
+            _providerSubscription?.Dispose();
             foreach (var (state, timer) in _retired)
             {
                 timer.Dispose();
@@ -195,6 +220,18 @@ internal sealed class ClientCertificateEntry : IDisposable
         var options = Options;
         if (!options.Reload.Enabled)
         {
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Certificate?.Store) || !string.IsNullOrWhiteSpace(options.Certificate?.Subject))
+        {
+            var now = _timeProvider.GetUtcNow();
+            if (now - _lastStoreRefresh >= StoreRefreshInterval)
+            {
+                _lastStoreRefresh = now;
+                Reload(options, StoreRefreshTrigger);
+            }
+
             return;
         }
 
@@ -340,9 +377,21 @@ internal sealed class ClientCertificateEntry : IDisposable
 
     internal static IEnumerable<string> WatchedFiles(ClientCertHttpOptions options)
     {
-        if (!string.IsNullOrWhiteSpace(options.Certificate?.Path))
+        var certificate = options.Certificate;
+        foreach (var path in new[] { certificate?.Path, certificate?.KeyPath, certificate?.ChainPath })
         {
-            yield return CertificateFile.ResolvePath(options.Certificate.Path);
+            if (!string.IsNullOrWhiteSpace(path))
+            {
+                yield return CertificateFile.ResolvePath(path);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(certificate?.Directory))
+        {
+            // Opened by their plain names, which follow the kubelet's ..data link to the current timestamped folder.
+            var folder = CertificateFile.ResolvePath(certificate.Directory);
+            yield return Path.Combine(folder, DirectoryCertificateLoader.CertificateFileName);
+            yield return Path.Combine(folder, DirectoryCertificateLoader.KeyFileName);
         }
 
         if (!string.IsNullOrWhiteSpace(options.ServerTrust?.RootCertificatesPath))

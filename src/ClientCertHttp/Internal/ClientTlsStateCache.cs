@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Trust;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ClientCertHttp.Internal;
@@ -19,12 +20,21 @@ internal sealed class ClientTlsStateCache : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ClientCertHttpInstruments _instruments;
+    private readonly ClientCertHttpClientRegistry? _registry;
+    private readonly IServiceProvider? _services;
 
-    public ClientTlsStateCache(TimeProvider timeProvider, ILoggerFactory loggerFactory, ClientCertHttpInstruments instruments)
+    public ClientTlsStateCache(
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory,
+        ClientCertHttpInstruments instruments,
+        ClientCertHttpClientRegistry? registry = null,
+        IServiceProvider? services = null)
     {
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger(Log.CategoryName);
         _instruments = instruments;
+        _registry = registry;
+        _services = services;
         instruments.Attach(() => _entries.Values);
     }
 
@@ -48,7 +58,9 @@ internal sealed class ClientTlsStateCache : IDisposable
                     var state = Create(clientName, options);
                     entry = new ClientCertificateEntry(this, clientName, options, state, _timeProvider, _logger, _instruments);
                     _entries[clientName] = entry;
-                    entry.Start();
+                    entry.Start(_registry?.ProviderCount(clientName) > 0
+                        ? _services?.GetKeyedService<ICertificateProvider>(clientName)
+                        : null);
                     return entry;
                 }
             }
@@ -91,7 +103,19 @@ internal sealed class ClientTlsStateCache : IDisposable
         {
             try
             {
-                certificate = Pkcs12CertificateLoader.Load(names, options.Certificate, _timeProvider.GetUtcNow());
+                var certificateOptions = options.Certificate ?? new ClientCertificateOptions();
+                var sources = CertificateSources.Configured(certificateOptions, _registry?.ProviderCount(clientName) ?? 0);
+                if (sources.Count != 1)
+                {
+                    // The validator reports this with the full explanation before the cache is ever asked.
+                    throw new ClientCertificateException(
+                        clientName,
+                        sources.Count == 0 ? ClientCertificateFailureReason.NoCertificateConfigured : ClientCertificateFailureReason.MultipleCertificateSources,
+                        $"{names.Prefix} needs exactly one certificate source; {sources.Count} are configured.");
+                }
+
+                var context = new CertificateLoadContext(names, certificateOptions, _timeProvider.GetUtcNow(), _logger, _services);
+                certificate = CertificateSourceLoader.Load(context, sources[0].Kind);
             }
             catch (ClientCertificateException ex)
             {

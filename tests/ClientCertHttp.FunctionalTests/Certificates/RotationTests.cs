@@ -73,6 +73,58 @@ public sealed class RotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PemPairReplacedOnDisk_NewConnectionsPresentTheNewCertificate()
+    {
+        var certificatePath = _temp.Combine("client.crt");
+        var keyPath = _temp.Combine("client.key");
+        var first = WritePem("CN=pem-1", certificatePath, keyPath);
+        using var host = await StartHostAsync(
+            o =>
+            {
+                o.Certificate.Path = certificatePath;
+                o.Certificate.KeyPath = keyPath;
+                o.Reload.PollInterval = TimeSpan.FromMilliseconds(200);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        (await WhoAmIAsync(client)).Thumbprint.Should().Be(first);
+
+        var second = WritePem("CN=pem-2", certificatePath, keyPath);
+        var seen = await WaitForThumbprintAsync(client, second);
+
+        seen.Should().NotBeNull("the replaced PEM pair must be picked up within the bound");
+        seen!.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task KubernetesSecretSwapped_NewConnectionsPresentTheNewCertificate()
+    {
+        var mount = _temp.Combine("secret-mount");
+        using var firstLeaf = _ca.IssueClientCertificate("CN=k8s-1");
+        KubernetesTlsSecret.Write(mount, TestCertificateAuthority.ExportCertificatePem(firstLeaf, _ca.Intermediate), TestCertificateAuthority.ExportPrivateKeyPem(firstLeaf));
+        using var host = await StartHostAsync(
+            o =>
+            {
+                o.Certificate.Path = null;
+                o.Certificate.Password = null;
+                o.Certificate.Directory = mount;
+                o.Reload.PollInterval = TimeSpan.FromMilliseconds(200);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        (await WhoAmIAsync(client)).Thumbprint.Should().Be(firstLeaf.Thumbprint);
+
+        using var secondLeaf = _ca.IssueClientCertificate("CN=k8s-2");
+        KubernetesTlsSecret.Update(mount, TestCertificateAuthority.ExportCertificatePem(secondLeaf, _ca.Intermediate), TestCertificateAuthority.ExportPrivateKeyPem(secondLeaf));
+        var seen = await WaitForThumbprintAsync(client, secondLeaf.Thumbprint);
+
+        seen.Should().NotBeNull("the kubelet-style ..data swap must be picked up within the bound");
+        seen!.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task ManualReload_TypedClientWithInfiniteHandlerLifetime_UsesTheNewCertificateAtOnce()
     {
         var first = IssueAndWrite("CN=manual-1");
@@ -185,6 +237,18 @@ public sealed class RotationTests : IAsyncLifetime
         }
 
         return null;
+    }
+
+    private string WritePem(string subject, string certificatePath, string keyPath)
+    {
+        using var leaf = _ca.IssueClientCertificate(subject);
+        var stagingCertificate = _temp.Combine(Guid.NewGuid().ToString("N") + ".tmp");
+        var stagingKey = _temp.Combine(Guid.NewGuid().ToString("N") + ".tmp");
+        TestCertificateAuthority.WriteCertificatePem(stagingCertificate, leaf, _ca.Intermediate);
+        TestCertificateAuthority.WritePrivateKeyPem(stagingKey, leaf, Password);
+        File.Move(stagingKey, keyPath, overwrite: true);
+        File.Move(stagingCertificate, certificatePath, overwrite: true);
+        return leaf.Thumbprint;
     }
 
     private string IssueAndWrite(string subject, bool replace = false)

@@ -255,6 +255,26 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
             """;
     }
 
+    [Fact]
+    public async Task ProviderChangeToken_Fired_ReloadsFromTheProvider()
+    {
+        var provider = new RotatingProvider(fixture.Ca);
+        using var host = ClientCertFixture.BuildHost(services => services
+            .AddHttpClient(Client)
+            .AddClientCertificate(_ => { })
+            .AddCertificateProvider(provider));
+        await host.StartAsync();
+        var first = CurrentThumbprint(host);
+        first.Should().Be(provider.CurrentThumbprint);
+
+        provider.Rotate();
+
+        (await WaitUntilAsync(() => CurrentThumbprint(host) == provider.CurrentThumbprint)).Should().BeTrue("the provider signalled a change");
+        CurrentThumbprint(host).Should().NotBe(first);
+        Entry(host).LastReload.Changed.Should().BeTrue();
+        await host.StopAsync();
+    }
+
     private static async Task<bool> WaitUntilAsync(Func<bool> condition)
     {
         // Bounded: file-change notifications usually arrive within a second; give them up to 15 s.
@@ -335,4 +355,47 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
     }
 
     private static string CurrentThumbprint(IHost host) => Entry(host).Current.Certificate.Certificate.Thumbprint;
+
+    /// <summary>A real provider whose certificate the test renews, signalling the change through its token.</summary>
+    private sealed class RotatingProvider : ICertificateProvider
+    {
+        private readonly TestCertificateAuthority _ca;
+        private byte[] _pfx;
+        private CancellationTokenSource _changed = new();
+        private int _generation = 1;
+
+        public RotatingProvider(TestCertificateAuthority ca)
+        {
+            _ca = ca;
+            _pfx = Issue(ca, out var thumbprint, _generation);
+            CurrentThumbprint = thumbprint;
+        }
+
+        public string CurrentThumbprint { get; private set; }
+
+        public ValueTask<ClientCertificateBundle?> GetCertificateAsync(CertificateProviderContext context, CancellationToken cancellationToken)
+        {
+            var certificates = X509CertificateLoader.LoadPkcs12Collection(Volatile.Read(ref _pfx), Password);
+            return ValueTask.FromResult<ClientCertificateBundle?>(new ClientCertificateBundle(certificates));
+        }
+
+        public Microsoft.Extensions.Primitives.IChangeToken GetChangeToken(CertificateProviderContext context) =>
+            new Microsoft.Extensions.Primitives.CancellationChangeToken(Volatile.Read(ref _changed).Token);
+
+        public void Rotate()
+        {
+            Volatile.Write(ref _pfx, Issue(_ca, out var thumbprint, ++_generation));
+            CurrentThumbprint = thumbprint;
+            var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+            previous.Cancel();
+            previous.Dispose();
+        }
+
+        private static byte[] Issue(TestCertificateAuthority ca, out string thumbprint, int generation)
+        {
+            using var leaf = ca.IssueClientCertificate($"CN=provided-{generation}");
+            thumbprint = leaf.Thumbprint;
+            return ca.ExportPfx(leaf, Password);
+        }
+    }
 }

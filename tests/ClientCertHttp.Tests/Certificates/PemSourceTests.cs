@@ -1,0 +1,428 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.TestUtilities;
+
+namespace ClientCertHttp.Tests.Certificates;
+
+public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<ClientCertFixture>
+{
+    private const string Password = ClientCertFixture.Password;
+
+    public static TheoryData<TestKeyAlgorithm, TestPrivateKeyFormat> KeyFormats => new()
+    {
+        { TestKeyAlgorithm.Rsa, TestPrivateKeyFormat.Pkcs8 },
+        { TestKeyAlgorithm.Rsa, TestPrivateKeyFormat.EncryptedPkcs8 },
+        { TestKeyAlgorithm.Rsa, TestPrivateKeyFormat.Pkcs1 },
+        { TestKeyAlgorithm.Ecdsa, TestPrivateKeyFormat.Pkcs8 },
+        { TestKeyAlgorithm.Ecdsa, TestPrivateKeyFormat.EncryptedPkcs8 },
+        { TestKeyAlgorithm.Ecdsa, TestPrivateKeyFormat.Sec1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeyFormats))]
+    public async Task PemSource_EveryKeyFormat_LoadsLeafWithKeyAndIntermediate(TestKeyAlgorithm algorithm, TestPrivateKeyFormat format)
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=pem-client", o => o.KeyAlgorithm = algorithm);
+        var (certPath, keyPath) = WritePem(leaf, format, includeIntermediate: true);
+
+        var report = await SourceTestHost.LoadAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = format == TestPrivateKeyFormat.EncryptedPkcs8 ? Password : null;
+        });
+
+        report.Thumbprint.Should().Be(leaf.Thumbprint);
+        report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
+        report.Source.Should().Contain(certPath).And.Contain(keyPath);
+    }
+
+    [Fact]
+    public async Task PemSource_ChainPath_AddsTheIntermediates()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=pem-chain");
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8, includeIntermediate: false);
+        var chainPath = TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(Guid.NewGuid() + "-chain.pem"), fixture.Ca.Intermediate);
+
+        var report = await SourceTestHost.LoadAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.ChainPath = chainPath;
+        });
+
+        report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
+    }
+
+    [Fact]
+    public async Task PemSource_BundleWithTheIntermediateFirst_PairsTheKeyWithTheRightCertificate()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=pem-second", o => o.KeyAlgorithm = TestKeyAlgorithm.Rsa);
+        using var publicLeaf = ClientCertFixture.PublicOnly(leaf);
+        var id = Guid.NewGuid().ToString("N");
+        var certPath = TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(id + ".crt"), fixture.Ca.Intermediate, publicLeaf);
+        var keyPath = fixture.Temp.Combine(id + ".key");
+        await File.WriteAllTextAsync(keyPath, TestCertificateAuthority.ExportPrivateKeyPem(leaf, TestPrivateKeyFormat.EncryptedPkcs8, Password));
+
+        var report = await SourceTestHost.LoadAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = Password;
+        });
+
+        report.Thumbprint.Should().Be(leaf.Thumbprint);
+        report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
+    }
+
+    [Fact]
+    public async Task PemSource_MissingKeyFile_FailsAsFileNotFound()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var keyPath = fixture.Temp.Combine("missing.key");
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.FileNotFound);
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath);
+        ex.Message.Should().Contain("Certificate:KeyPath");
+    }
+
+    [Fact]
+    public async Task PemSource_MissingCertificateFile_FailsAsFileNotFound()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (_, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var certPath = fixture.Temp.Combine("missing.crt");
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.FileNotFound);
+        SourceTestHost.AssertNamesClientAndSource(ex, certPath);
+    }
+
+    [Fact]
+    public async Task PemSource_WrongPassword_FailsAsWrongPasswordWithoutLeakingIt()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = "not-the-key-password";
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.WrongPassword);
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath, "not-the-key-password", Password);
+        ex.Message.Should().Contain("Certificate:Password");
+    }
+
+    [Fact]
+    public async Task PemSource_EncryptedKeyWithoutPassword_FailsAsWrongPassword()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.WrongPassword);
+        ex.Message.Should().Contain("no password is configured");
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath, Password);
+    }
+
+    [Fact]
+    public async Task PemSource_KeyOfAnotherCertificate_FailsAsKeyDoesNotMatch()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=owner");
+        using var other = fixture.Ca.IssueClientCertificate("CN=other");
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, otherKeyPath) = WritePem(other, TestPrivateKeyFormat.Pkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = otherKeyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.KeyDoesNotMatchCertificate);
+        SourceTestHost.AssertNamesClientAndSource(ex, otherKeyPath);
+        ex.Message.Should().Contain("CN=owner");
+    }
+
+    [Fact]
+    public async Task PemSource_EncryptedRsaKeyForEcdsaCertificate_FailsAsKeyDoesNotMatch()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=ec-owner", o => o.KeyAlgorithm = TestKeyAlgorithm.Ecdsa);
+        using var rsa = fixture.Ca.IssueClientCertificate("CN=rsa-other", o => o.KeyAlgorithm = TestKeyAlgorithm.Rsa);
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, rsaKeyPath) = WritePem(rsa, TestPrivateKeyFormat.EncryptedPkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = rsaKeyPath;
+            o.Certificate.Password = Password;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.KeyDoesNotMatchCertificate);
+        ex.Message.Should().Contain("RSA key");
+        SourceTestHost.AssertNamesClientAndSource(ex, rsaKeyPath, Password);
+    }
+
+    [Fact]
+    public async Task PemSource_Pkcs1KeyForEcdsaCertificate_FailsAsKeyDoesNotMatch()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=ec-owner", o => o.KeyAlgorithm = TestKeyAlgorithm.Ecdsa);
+        using var rsa = fixture.Ca.IssueClientCertificate("CN=rsa-other", o => o.KeyAlgorithm = TestKeyAlgorithm.Rsa);
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, rsaKeyPath) = WritePem(rsa, TestPrivateKeyFormat.Pkcs1);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = rsaKeyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.KeyDoesNotMatchCertificate);
+        SourceTestHost.AssertNamesClientAndSource(ex, rsaKeyPath);
+    }
+
+    [Fact]
+    public async Task PemSource_LegacyOpenSslEncryptedKey_FailsWithConversionCommand()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=legacy", o => o.KeyAlgorithm = TestKeyAlgorithm.Rsa);
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-legacy.key");
+        await File.WriteAllTextAsync(keyPath, string.Join('\n',
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "Proc-Type: 4,ENCRYPTED",
+            "DEK-Info: AES-256-CBC,0123456789ABCDEF0123456789ABCDEF",
+            string.Empty,
+            Convert.ToBase64String(RandomNumberGenerator.GetBytes(96)),
+            "-----END RSA PRIVATE KEY-----",
+            string.Empty));
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = Password;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.UnsupportedKeyFormat);
+        ex.Message.Should().Contain("Proc-Type: 4,ENCRYPTED").And.Contain("openssl pkcs8 -topk8");
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath, Password);
+    }
+
+    [Fact]
+    public async Task PemSource_OpenSshKey_FailsAsUnsupportedKeyFormat()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-openssh.key");
+        await File.WriteAllTextAsync(keyPath, PemEncoding.WriteString("OPENSSH PRIVATE KEY", RandomNumberGenerator.GetBytes(64)));
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.UnsupportedKeyFormat);
+        ex.Message.Should().Contain("OPENSSH PRIVATE KEY");
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath);
+    }
+
+    [Fact]
+    public async Task PemSource_CertificatePathHoldsOnlyAKey_FailsAsInvalidFormat()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (_, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = keyPath;
+            o.Certificate.KeyPath = keyPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidFormat);
+        ex.Message.Should().Contain("no PEM certificate");
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath);
+    }
+
+    [Fact]
+    public async Task PemSource_KeyPathHoldsNoKey_FailsAsNoPrivateKey()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = certPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.NoPrivateKey);
+        SourceTestHost.AssertNamesClientAndSource(ex, certPath);
+    }
+
+    [Fact]
+    public async Task PemSource_IterationCountAboveLimit_FailsBeforeDecrypting()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+
+        // A wrong password too: LoaderLimitExceeded rather than WrongPassword shows the count was refused before any
+        // decryption was attempted.
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = "wrong";
+            o.Certificate.KeyDerivationIterationLimit = 50_000;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
+        ex.Message.Should().Contain("100000").And.Contain("50000").And.Contain("Certificate:KeyDerivationIterationLimit");
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath, "wrong-password-marker");
+    }
+
+    [Fact]
+    public async Task PemSource_HostileIterationCount_IsRejectedWithoutDerivingTheKey()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-hostile.key");
+
+        // int.MaxValue PBKDF2 iterations would take hours; the test finishing at all shows they were never run.
+        await File.WriteAllTextAsync(keyPath, PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", EncryptedKeyInfo(int.MaxValue)));
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.Password = Password;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
+        ex.Message.Should().Contain(int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        SourceTestHost.AssertNamesClientAndSource(ex, keyPath, Password);
+    }
+
+    [Fact]
+    public async Task PemSource_BundleWithTooManyCertificates_FailsAsLoaderLimitExceeded()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var chainPath = fixture.Temp.Combine(Guid.NewGuid() + "-huge-chain.pem");
+        await File.WriteAllTextAsync(chainPath, string.Concat(Enumerable.Repeat(fixture.Ca.Intermediate.ExportCertificatePem() + "\n", 40)));
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.ChainPath = chainPath;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
+        SourceTestHost.AssertNamesClientAndSource(ex, chainPath);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(ClientCertificateOptions.MaxKeyDerivationIterationLimit + 1)]
+    public async Task PemSource_IterationLimitOutOfRange_FailsAsInvalidConfiguration(int limit)
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = certPath;
+            o.Certificate.KeyPath = keyPath;
+            o.Certificate.KeyDerivationIterationLimit = limit;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
+        ex.Message.Should().Contain("Certificate:KeyDerivationIterationLimit");
+    }
+
+    [Fact]
+    public async Task PemSource_ChainPathWithoutKeyPath_FailsAsInvalidConfiguration()
+    {
+        var pfx = fixture.WriteClientPfx();
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = pfx;
+            o.Certificate.Password = Password;
+            o.Certificate.ChainPath = pfx;
+        });
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
+        ex.Message.Should().Contain("Certificate:ChainPath");
+    }
+
+    /// <summary>An EncryptedPrivateKeyInfo with PBES2/PBKDF2 parameters and random ciphertext.</summary>
+    private static byte[] EncryptedKeyInfo(int iterations)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.113549.1.5.13");
+                using (writer.PushSequence())
+                {
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier("1.2.840.113549.1.5.12");
+                        using (writer.PushSequence())
+                        {
+                            writer.WriteOctetString(RandomNumberGenerator.GetBytes(16));
+                            writer.WriteInteger(iterations);
+                        }
+                    }
+
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier("2.16.840.1.101.3.4.1.42");
+                        writer.WriteOctetString(RandomNumberGenerator.GetBytes(16));
+                    }
+                }
+            }
+
+            writer.WriteOctetString(RandomNumberGenerator.GetBytes(144));
+        }
+
+        return writer.Encode();
+    }
+
+    private (string CertPath, string KeyPath) WritePem(X509Certificate2 leaf, TestPrivateKeyFormat format, bool includeIntermediate = true)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var publicLeaf = ClientCertFixture.PublicOnly(leaf);
+        var certPath = includeIntermediate
+            ? TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(id + ".crt"), publicLeaf, fixture.Ca.Intermediate)
+            : TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(id + ".crt"), publicLeaf);
+        var keyPath = fixture.Temp.Combine(id + ".key");
+        File.WriteAllText(keyPath, TestCertificateAuthority.ExportPrivateKeyPem(leaf, format, format == TestPrivateKeyFormat.EncryptedPkcs8 ? Password : null));
+        return (certPath, keyPath);
+    }
+}
