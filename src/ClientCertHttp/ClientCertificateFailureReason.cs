@@ -56,4 +56,22 @@ public enum ClientCertificateFailureReason
 
     /// <summary>The server trust settings (for example the custom root certificates) are invalid.</summary>
     InvalidServerTrust,
+
+    /// <summary>
+    /// The server rejected the client certificate during or right after the TLS handshake (or answered with a status
+    /// that says so). Reported at run time through <see cref="ClientCertHttpRequestException"/>.
+    /// </summary>
+    ClientCertificateRejectedByServer,
+
+    /// <summary>
+    /// This client's trust checks rejected the server's certificate (chain, host name or validity). Reported at run
+    /// time through <see cref="ClientCertHttpRequestException"/>.
+    /// </summary>
+    ServerCertificateRejected,
+
+    /// <summary>
+    /// The TLS handshake failed for another reason (for example no protocol version or cipher suite in common).
+    /// Reported at run time through <see cref="ClientCertHttpRequestException"/>.
+    /// </summary>
+    TlsHandshakeFailed,
 }

@@ -1,5 +1,7 @@
 using ClientCertHttp;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
+using ClientCertHttp.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
@@ -94,6 +96,16 @@ public static class ClientCertHttpClientBuilderExtensions
                     client.BaseAddress = baseAddress;
                 }
             });
+
+            // Outside the pipeline: sees the final outcome of each request, after every retry.
+            builder.AddHttpMessageHandler(serviceProvider => new RetryOutcomeHandler(
+                name,
+                serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>(),
+                serviceProvider.GetRequiredService<ClientTlsStateCache>(),
+                serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName)));
+            builder.AddResilienceHandler(
+                ClientCertHttpResiliencePipeline.PipelineName,
+                (pipeline, context) => ClientCertHttpResiliencePipeline.Configure(pipeline, context, name));
         }
 
         return builder;
@@ -115,6 +127,7 @@ public static class ClientCertHttpClientBuilderExtensions
         services.AddSingleton(registry);
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IClientCertificateReloader, UnchangedClientCertificateReloader>();
         services.TryAddSingleton(serviceProvider => new ClientTlsStateCache(
             serviceProvider.GetRequiredService<TimeProvider>(),
             serviceProvider.GetRequiredService<ILoggerFactory>()));

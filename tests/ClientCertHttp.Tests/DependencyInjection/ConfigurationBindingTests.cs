@@ -74,7 +74,7 @@ public sealed class ConfigurationBindingTests(ClientCertFixture fixture) : IClas
             services.AddClientCertHttpClient("payments", configuration.GetSection("payments")));
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
-        ex.Message.Should().Contain("'payments:RetryCount'").And.Contain("BaseAddress, Certificate, ServerTrust");
+        ex.Message.Should().Contain("'payments:RetryCount'").And.Contain("BaseAddress, Certificate, Retry, ServerTrust");
     }
 
     [Fact]
