@@ -43,7 +43,7 @@ internal static class ClientCertHttpResiliencePipeline
                 BackoffType = options.BackoffType,
                 UseJitter = options.UseJitter,
                 MaxDelay = options.MaxDelay,
-                ShouldHandle = args => ShouldHandleAsync(args, clientName, options, reloader),
+                ShouldHandle = args => ShouldHandleAsync(args, clientName, options, reloader, timeProvider),
                 DelayGenerator = args => GenerateDelay(args, timeProvider),
             })
             .AddTimeout(new HttpTimeoutStrategyOptions { Name = "AttemptTimeout", Timeout = options.AttemptTimeout });
@@ -53,7 +53,8 @@ internal static class ClientCertHttpResiliencePipeline
         RetryPredicateArguments<HttpResponseMessage> args,
         string clientName,
         ClientCertHttpRetryOptions options,
-        IClientCertificateReloader reloader)
+        IClientCertificateReloader reloader,
+        TimeProvider timeProvider)
     {
         var cancellationToken = args.Context.CancellationToken;
         var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
@@ -67,6 +68,12 @@ internal static class ClientCertHttpResiliencePipeline
         {
             case HttpFailureCategory.Transient:
                 var notRetried = request is null ? null : RequestReplay.Check(request, options.RetryNonIdempotentMethods);
+                if (notRetried is null && RetryAfter(args.Outcome.Result, timeProvider) is { } wait && wait > options.MaxDelay)
+                {
+                    // Retrying sooner would ignore the server; waiting longer would hold the caller beyond MaxDelay.
+                    notRetried = $"the server asked to wait {wait} (Retry-After), longer than Retry:MaxDelay ({options.MaxDelay}); the response is returned";
+                }
+
                 if (state is not null)
                 {
                     state.NotRetriedBecause = notRetried;
@@ -103,17 +110,20 @@ internal static class ClientCertHttpResiliencePipeline
             return ValueTask.FromResult<TimeSpan?>(TimeSpan.Zero);
         }
 
-        if (args.Outcome.Result is { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } response
-            && response.Headers.RetryAfter is { } retryAfter)
+        // Null: the delay computed from Delay, BackoffType, UseJitter and MaxDelay.
+        return ValueTask.FromResult(RetryAfter(args.Outcome.Result, timeProvider));
+    }
+
+    /// <summary>The wait a 429 or 503 response asks for with its Retry-After header, or <see langword="null"/>.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeProvider timeProvider)
+    {
+        if (response is not { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable }
+            || response.Headers.RetryAfter is not { } retryAfter)
         {
-            var delay = retryAfter.Delta ?? (retryAfter.Date - timeProvider.GetUtcNow());
-            if (delay is { } value)
-            {
-                return ValueTask.FromResult<TimeSpan?>(value < TimeSpan.Zero ? TimeSpan.Zero : value);
-            }
+            return null;
         }
 
-        // Null: the delay computed from Delay, BackoffType, UseJitter and MaxDelay.
-        return ValueTask.FromResult<TimeSpan?>(null);
+        var delay = retryAfter.Delta ?? (retryAfter.Date - timeProvider.GetUtcNow());
+        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }
 }

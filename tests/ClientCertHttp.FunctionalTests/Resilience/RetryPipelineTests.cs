@@ -66,6 +66,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             // Far beyond anything the fake clock reaches while it is driven below.
             o.Retry.AttemptTimeout = TimeSpan.FromHours(1);
             o.Retry.TotalTimeout = TimeSpan.FromHours(2);
+            o.Retry.MaxDelay = TimeSpan.FromSeconds(10);
         }, services: s => s.AddSingleton<TimeProvider>(clock));
         using var client = CreateClient(host);
         var fakeStart = clock.GetUtcNow();
@@ -83,6 +84,27 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         server.Reports.Should().HaveCount(2);
         (clock.GetUtcNow() - fakeStart).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(7), "the Retry-After delay runs on the pipeline's TimeProvider");
         realTime.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(6), "the 7 s Retry-After was waited on the fake clock, not in real time");
+    }
+
+    [Fact]
+    public async Task Get_RetryAfterLongerThanMaxDelay_ReturnsTheResponseWithoutRetrying()
+    {
+        await using var server = await StartServerAsync(async context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "60";
+            await context.Response.CompleteAsync();
+            return true;
+        });
+        using var host = await StartClientAsync(server);
+        using var client = CreateClient(host);
+
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        server.Reports.Should().ContainSingle();
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == 30)
+            .Which.Message.Should().Contain("Retry-After").And.Contain("Retry:MaxDelay");
     }
 
     [Fact]
@@ -116,6 +138,12 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         gaveUp.Id.Id.Should().Be(30);
         gaveUp.Level.Should().Be(LogLevel.Warning);
         gaveUp.Message.Should().Contain("after 3 attempt(s)").And.Contain("Transient").And.Contain("500");
+
+        // Polly's own telemetry is on: one OnRetry event per retry, from the pipeline named after the client.
+        host.Services.GetFakeLogCollector().GetSnapshot()
+            .Where(r => r.Category == "Polly" && r.Message.Contains("OnRetry", StringComparison.Ordinal))
+            .Should().HaveCount(2)
+            .And.OnlyContain(r => r.Message.Contains("payments-ClientCertHttp", StringComparison.Ordinal));
     }
 
     [Fact]
