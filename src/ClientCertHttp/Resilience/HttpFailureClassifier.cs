@@ -99,7 +99,7 @@ public static partial class HttpFailureClassifier
         switch (exception)
         {
             case TimeoutRejectedException timeout:
-                return new(HttpFailureCategory.Transient, $"the attempt timed out after {timeout.Timeout}");
+                return new(HttpFailureCategory.Transient, $"a resilience timeout of {timeout.Timeout} elapsed");
             case TimeoutException:
                 return new(HttpFailureCategory.Transient, "the request timed out");
             case OperationCanceledException canceled:

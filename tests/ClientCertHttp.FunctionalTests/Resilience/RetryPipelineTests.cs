@@ -209,7 +209,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         await act.Should().ThrowAsync<Polly.Timeout.TimeoutRejectedException>();
         server.Reports.Should().HaveCount(3);
         host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == 30)
-            .Which.Message.Should().Contain("after 3 attempt(s)").And.Contain("timed out");
+            .Which.Message.Should().Contain("after 3 attempt(s)").And.Contain("resilience timeout of 00:00:01 elapsed");
     }
 
     [Fact]
