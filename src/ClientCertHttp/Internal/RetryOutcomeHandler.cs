@@ -81,7 +81,7 @@ internal sealed class RetryOutcomeHandler(
                     ClientCertificateFailureReason.ClientCertificateRejectedByServer,
                     classification,
                     attempts,
-                    $"{prefix}: the server rejected the client certificate {certificate}: {classification.Description}. {ReloadOutcome(state)} ({tried}). Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain found in the certificate file), that the certificate is neither expired nor revoked, and that the server's access rules admit it.",
+                    $"{prefix}: the server rejected the client certificate {certificate}: {classification.Description}. A reload was {ReloadOutcome(state)} ({tried}). Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain found in the certificate file), that the certificate is neither expired nor revoked, and that the server's access rules admit it.",
                     original.HttpRequestError,
                     original.InnerException);
 
