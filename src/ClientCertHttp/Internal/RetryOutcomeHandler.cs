@@ -115,7 +115,18 @@ internal sealed class RetryOutcomeHandler(
 
     private string LogRejectedCertificate(ClientCertHttpOptions options, HttpFailureClassification classification, RetryState state)
     {
-        var leaf = cache.GetOrCreate(clientName, options).Certificate.Certificate;
+        System.Security.Cryptography.X509Certificates.X509Certificate2 leaf;
+        try
+        {
+            leaf = cache.GetOrCreate(clientName, options).Certificate.Certificate;
+        }
+        catch (ClientCertificateException)
+        {
+            // The options changed since the request started and the new ones cannot be loaded: that problem is
+            // reported on its own; do not let it hide the rejection.
+            return "(the certificate in use could not be determined)";
+        }
+
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
         if (logger.IsEnabled(LogLevel.Error))
         {

@@ -84,6 +84,12 @@ internal static class ClientCertHttpResiliencePipeline
             case HttpFailureCategory.ClientCertificateRejected when options.ReloadAndRetryOnCertificateRejection && state is { ReloadAttempted: false }:
                 // The server refused the certificate, so it never processed the request: the method does not matter,
                 // but the content must still be replayable.
+                if (args.AttemptNumber >= options.MaxRetryAttempts)
+                {
+                    // No attempt left to use a reloaded certificate: do not reload for nothing.
+                    return false;
+                }
+
                 state.ReloadAttempted = true;
                 if (request?.Content is { } content && !RequestReplay.IsReplayable(content))
                 {

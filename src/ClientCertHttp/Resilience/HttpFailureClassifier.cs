@@ -269,7 +269,7 @@ public static partial class HttpFailureClassifier
             var match = TlsAlertPattern().Match(current.Message);
             if (match.Success)
             {
-                return match.Groups["alert"].Value;
+                return match.Groups["alert"].Value.Trim();
             }
         }
 

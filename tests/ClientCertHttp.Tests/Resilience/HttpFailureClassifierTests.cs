@@ -90,6 +90,25 @@ public sealed class HttpFailureClassifierTests
         HttpFailureClassifier.Classify(exception).Category.Should().Be(HttpFailureCategory.Transient);
     }
 
+    [Theory]
+    [InlineData("error:0A000412:SSL routines::sslv3 alert bad certificate (SSL alert number 42)", HttpFailureCategory.ClientCertificateRejected, "bad certificate")]
+    [InlineData("error:0A000415:SSL routines::sslv3 alert certificate expired", HttpFailureCategory.ClientCertificateRejected, "certificate expired")]
+    [InlineData("error:0A00042E:SSL routines::tlsv1 alert protocol version", HttpFailureCategory.TlsHandshakeFailed, "protocol version")]
+    public void Classify_OpenSslAlertWordings_AreReadFromTheMessage(string message, HttpFailureCategory expected, string alert)
+    {
+        // The wordings of alerts the functional tests cannot provoke from a server (they produce 'unknown ca',
+        // 'certificate required' and 'handshake failure' for real), in the exception chain those produce.
+        var exception = new HttpRequestException(
+            HttpRequestError.SecureConnectionError,
+            "The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("Authentication failed, see inner exception.", new IOException(message)));
+
+        var classification = HttpFailureClassifier.Classify(exception);
+
+        classification.Category.Should().Be(expected);
+        classification.Description.Should().Be($"the server sent the TLS alert '{alert}'");
+    }
+
     [Fact]
     public void Classify_PollyAttemptTimeout_IsTransient()
     {
