@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -144,6 +145,26 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             .Where(r => r.Category == "Polly" && r.Message.Contains("OnRetry", StringComparison.Ordinal))
             .Should().HaveCount(2)
             .And.OnlyContain(r => r.Message.Contains("payments-ClientCertHttp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Get_RetriedRequest_IsCountedInPollysMetrics()
+    {
+        using var retries = new MetricCollector<int>(null, "Polly", "resilience.polly.strategy.events");
+        var calls = 0;
+        await using var server = await StartServerAsync(context => Interlocked.Increment(ref calls) == 1
+            ? RespondAsync(context, StatusCodes.Status502BadGateway)
+            : Task.FromResult(false));
+        using var host = await StartClientAsync(server);
+        using var client = CreateClient(host);
+
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        retries.GetMeasurementSnapshot()
+            .Where(m => m.Tags.TryGetValue("pipeline.name", out var pipeline) && Equals(pipeline, "payments-ClientCertHttp")
+                && m.Tags.TryGetValue("event.name", out var name) && Equals(name, "OnRetry"))
+            .Should().ContainSingle();
     }
 
     [Fact]
