@@ -24,6 +24,8 @@ Console.WriteLine($"mTLS server listening on {server.BaseAddress} (requires a cl
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = true });
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+// Polly logs every attempt at Information ("Execution attempt … Handled: 'False'"); retries are Warnings.
+builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
 // The same keys an appsettings.json would hold under "ClientCertHttp:Clients:demo".
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -5,7 +5,7 @@ namespace ClientCertHttp;
 /// </summary>
 /// <remarks>
 /// Bound from configuration with the shape
-/// <c>{ "BaseAddress": "https://api.example.test/", "Certificate": { "Path": "client.pfx", "Password": "…" }, "ServerTrust": { … } }</c>.
+/// <c>{ "BaseAddress": "https://api.example.test/", "Certificate": { "Path": "client.pfx", "Password": "…" }, "ServerTrust": { … }, "Retry": { … } }</c>.
 /// Keys that are not properties of these options are reported as errors at startup instead of being ignored.
 /// </remarks>
 public sealed class ClientCertHttpOptions
@@ -41,6 +41,15 @@ public sealed class ClientCertHttpOptions
     /// </summary>
     /// <value>The default value is 30 days.</value>
     public TimeSpan ExpiryWarningWindow { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Gets or sets how failed requests are retried.
+    /// </summary>
+    /// <value>
+    /// The default value retries transient failures of idempotent requests up to 3 times, and never retries
+    /// certificate or trust failures. See <see cref="ClientCertHttpRetryOptions"/>.
+    /// </value>
+    public ClientCertHttpRetryOptions Retry { get; set; } = new();
 
     // Problems found while binding configuration (unknown keys, values of the wrong shape). Reported by validation,
     // so that one startup error lists them together with every other problem of the client.

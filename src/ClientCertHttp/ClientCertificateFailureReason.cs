@@ -68,4 +68,22 @@ public enum ClientCertificateFailureReason
 
     /// <summary>A custom <see cref="ICertificateProvider"/> threw, timed out, or returned no certificate.</summary>
     CertificateProviderFailed,
+
+    /// <summary>
+    /// The server rejected the client certificate during or right after the TLS handshake (or answered with a status
+    /// that says so). Reported at run time through <see cref="ClientCertHttpRequestException"/>.
+    /// </summary>
+    ClientCertificateRejectedByServer,
+
+    /// <summary>
+    /// This client's trust checks rejected the server's certificate (chain, host name or validity). Reported at run
+    /// time through <see cref="ClientCertHttpRequestException"/>.
+    /// </summary>
+    ServerCertificateRejected,
+
+    /// <summary>
+    /// The TLS handshake failed for another reason (for example no protocol version or cipher suite in common).
+    /// Reported at run time through <see cref="ClientCertHttpRequestException"/>.
+    /// </summary>
+    TlsHandshakeFailed,
 }

@@ -106,7 +106,11 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        await act.Should().ThrowAsync<HttpRequestException>();
+        // With retries on by default, still one attempt: a rejected certificate is not retried.
+        var ex = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which;
+        ex.Reason.Should().Be(ClientCertificateFailureReason.ClientCertificateRejectedByServer);
+        ex.Attempts.Should().Be(1);
+        ex.Message.Should().Contain("CN=leaf-only");
         fixture.Server.FailedHandshakeCount.Should().BeGreaterThan(failedBefore);
         await host.StopAsync();
     }
@@ -163,7 +167,9 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<AuthenticationException>();
+        var thrown = await act.Should().ThrowAsync<HttpRequestException>();
+        thrown.WithInnerException<AuthenticationException>();
+        thrown.Which.Should().BeOfType<ClientCertHttpRequestException>().Which.Attempts.Should().Be(1, "a trust failure is not retried");
     }
 
     [Fact]

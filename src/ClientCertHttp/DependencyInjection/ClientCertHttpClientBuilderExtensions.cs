@@ -2,6 +2,7 @@ using ClientCertHttp;
 using System.Diagnostics.Metrics;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
+using ClientCertHttp.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
@@ -163,6 +164,16 @@ public static class ClientCertHttpClientBuilderExtensions
                     client.BaseAddress = baseAddress;
                 }
             });
+
+            // Outside the pipeline: sees the final outcome of each request, after every retry.
+            builder.AddHttpMessageHandler(serviceProvider => new RetryOutcomeHandler(
+                name,
+                serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>(),
+                serviceProvider.GetRequiredService<ClientTlsStateCache>(),
+                serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName)));
+            builder.AddResilienceHandler(
+                ClientCertHttpResiliencePipeline.PipelineName,
+                (pipeline, context) => ClientCertHttpResiliencePipeline.Configure(pipeline, context, name));
         }
 
         return builder;
@@ -195,6 +206,7 @@ public static class ClientCertHttpClientBuilderExtensions
             registry,
             serviceProvider));
         services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
+        services.TryAddSingleton<ICertificateRejectionReloader, CertificateRejectionReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ClientCertificateHandlerFilter>());

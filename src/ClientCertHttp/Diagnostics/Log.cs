@@ -90,4 +90,35 @@ internal static partial class Log
         Level = LogLevel.Debug,
         Message = "HTTP client '{ClientName}': a handler moved to the client certificate {Thumbprint}; its previous connections are disposed after {DrainTimeout}.")]
     public static partial void ClientCertificateHandlerRetired(ILogger logger, string clientName, string thumbprint, TimeSpan drainTimeout);
+
+    // Events 30–39: retries (issue #6).
+
+    [LoggerMessage(
+        EventId = 30,
+        EventName = "RequestGaveUp",
+        Level = LogLevel.Warning,
+        Message = "HTTP client '{ClientName}' gave up on {Method} {RequestUri} after {Attempts} attempt(s): {FailureCategory}, {FailureDescription}. {Decision}")]
+    public static partial void RequestGaveUp(
+        ILogger logger,
+        string clientName,
+        string method,
+        string? requestUri,
+        int attempts,
+        Resilience.HttpFailureCategory failureCategory,
+        string failureDescription,
+        string decision);
+
+    [LoggerMessage(
+        EventId = 31,
+        EventName = "ClientCertificateRejectedByServer",
+        Level = LogLevel.Error,
+        Message = "HTTP client '{ClientName}': the server rejected the client certificate '{Subject}' (thumbprint {Thumbprint}, not after {NotAfter:O}): {FailureDescription}. A reload was {ReloadOutcome}.")]
+    public static partial void ClientCertificateRejectedByServer(
+        ILogger logger,
+        string clientName,
+        string subject,
+        string thumbprint,
+        DateTimeOffset notAfter,
+        string failureDescription,
+        string reloadOutcome);
 }

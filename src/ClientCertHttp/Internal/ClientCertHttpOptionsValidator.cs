@@ -60,6 +60,8 @@ internal sealed class ClientCertHttpOptionsValidator(
             problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["ExpiryWarningWindow"]} must not be negative."));
         }
 
+        ValidateRetry(name, names, options.Retry, problems);
+
         var sources = CertificateSources.Configured(options.Certificate, registry.ProviderCount(name));
         if (sources.Count == 0)
         {
@@ -172,6 +174,56 @@ internal sealed class ClientCertHttpOptionsValidator(
         if (certificate.Location is { } location && !Enum.IsDefined(location))
         {
             Add($"{names["Certificate:Location"]} must be CurrentUser or LocalMachine.");
+        }
+    }
+
+    private static void ValidateRetry(string name, SettingNames names, ClientCertHttpRetryOptions? retry, List<ClientCertificateException> problems)
+    {
+        void Problem(string message) =>
+            problems.Add(new ClientCertificateException(name, ClientCertificateFailureReason.InvalidConfiguration, $"{names.Prefix}: {message}"));
+
+        if (retry is null)
+        {
+            Problem("Retry is null; leave it at its default or set Retry:Enabled to false.");
+            return;
+        }
+
+        // The ranges are Polly's own (RetryStrategyOptions, TimeoutStrategyOptions), checked here so that a wrong value
+        // fails startup with the key's name rather than the first request.
+        if (retry.MaxRetryAttempts < 1)
+        {
+            Problem($"{names["Retry:MaxRetryAttempts"]} is {retry.MaxRetryAttempts}; it must be at least 1 (set {names["Retry:Enabled"]} to false for no retries).");
+        }
+
+        if (retry.Delay < TimeSpan.Zero || retry.Delay > TimeSpan.FromDays(1))
+        {
+            Problem($"{names["Retry:Delay"]} is {retry.Delay}; it must be between 00:00:00 and 1.00:00:00.");
+        }
+
+        if (retry.MaxDelay is { } maxDelay && (maxDelay < retry.Delay || maxDelay > TimeSpan.FromDays(1)))
+        {
+            Problem($"{names["Retry:MaxDelay"]} is {maxDelay}; it must be at least {names["Retry:Delay"]} ({retry.Delay}) and at most 1.00:00:00.");
+        }
+
+        if (!Enum.IsDefined(retry.BackoffType))
+        {
+            Problem($"{names["Retry:BackoffType"]} has the unknown value {(int)retry.BackoffType}; use Constant, Linear or Exponential.");
+        }
+
+        var minimumTimeout = TimeSpan.FromMilliseconds(10);
+        var maximumTimeout = TimeSpan.FromDays(1);
+        if (retry.AttemptTimeout < minimumTimeout || retry.AttemptTimeout > maximumTimeout)
+        {
+            Problem($"{names["Retry:AttemptTimeout"]} is {retry.AttemptTimeout}; it must be between 00:00:00.010 and 1.00:00:00.");
+        }
+
+        if (retry.TotalTimeout < minimumTimeout || retry.TotalTimeout > maximumTimeout)
+        {
+            Problem($"{names["Retry:TotalTimeout"]} is {retry.TotalTimeout}; it must be between 00:00:00.010 and 1.00:00:00.");
+        }
+        else if (retry.TotalTimeout < retry.AttemptTimeout)
+        {
+            Problem($"{names["Retry:TotalTimeout"]} ({retry.TotalTimeout}) is shorter than {names["Retry:AttemptTimeout"]} ({retry.AttemptTimeout}), so no attempt could use its full time; make the total timeout at least as long.");
         }
     }
 }

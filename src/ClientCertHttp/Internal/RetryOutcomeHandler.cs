@@ -1,0 +1,164 @@
+using System.Net.Http;
+using ClientCertHttp.Diagnostics;
+using ClientCertHttp.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClientCertHttp.Internal;
+
+/// <summary>
+/// Sits just outside the client's retry pipeline. Gives the pipeline a <see cref="RetryState"/> for each request,
+/// logs every request the pipeline gave up on with its classification, and turns certificate and trust failures into
+/// a <see cref="ClientCertHttpRequestException"/> that names the client and the certificate.
+/// </summary>
+internal sealed class RetryOutcomeHandler(
+    string clientName,
+    IOptionsMonitor<ClientCertHttpOptions> optionsMonitor,
+    ClientTlsStateCache cache,
+    ILogger logger) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var options = optionsMonitor.Get(clientName);
+        if (options.Retry is not { Enabled: true })
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var state = new RetryState();
+        request.Options.Set(RetryState.Key, state);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            var classification = ReferenceEquals(ex, state.LastException) && state.LastClassification is { } last
+                ? last
+                : HttpFailureClassifier.Classify(ex);
+            var attempts = Math.Max(1, state.Attempts);
+            var translated = Translate(ex, classification, attempts, options, state);
+            LogGaveUp(request, attempts, classification, state, translated is null ? "The exception is rethrown." : "Thrown as ClientCertHttpRequestException.");
+            if (translated is not null)
+            {
+                throw translated;
+            }
+
+            throw;
+        }
+
+        if (state.LastClassification is { Category: not HttpFailureCategory.None and not HttpFailureCategory.Canceled } final
+            && (state.Attempts > 1 || final.Category is not HttpFailureCategory.NonTransientStatusCode))
+        {
+            if (final.Category == HttpFailureCategory.ClientCertificateRejected)
+            {
+                LogRejectedCertificate(options, final, state);
+            }
+
+            LogGaveUp(request, state.Attempts, final, state, "The response is returned.");
+        }
+
+        return response;
+    }
+
+    private ClientCertHttpRequestException? Translate(Exception exception, HttpFailureClassification classification, int attempts, ClientCertHttpOptions options, RetryState state)
+    {
+        if (exception is not HttpRequestException original)
+        {
+            return null;
+        }
+
+        var prefix = $"HTTP client '{clientName}'";
+        var tried = attempts == 1 ? "1 attempt" : $"{attempts} attempts";
+        switch (classification.Category)
+        {
+            case HttpFailureCategory.ClientCertificateRejected:
+                var certificate = LogRejectedCertificate(options, classification, state);
+                return new ClientCertHttpRequestException(
+                    clientName,
+                    ClientCertificateFailureReason.ClientCertificateRejectedByServer,
+                    classification,
+                    attempts,
+                    $"{prefix}: the server rejected the client certificate {certificate}: {classification.Description}. A reload was {ReloadOutcome(state)} ({tried}). Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain found in the certificate file), that the certificate is neither expired nor revoked, and that the server's access rules admit it.",
+                    original.HttpRequestError,
+                    original.InnerException);
+
+            case HttpFailureCategory.ServerCertificateRejected:
+                var trust = options.ServerTrust?.Mode == ServerTrustMode.CustomRoots
+                    ? $"the custom roots in '{options.ServerTrust.RootCertificatesPath}' (ServerTrust:RootCertificatesPath)"
+                    : "the operating system's trust store (ServerTrust:Mode System)";
+                return new ClientCertHttpRequestException(
+                    clientName,
+                    ClientCertificateFailureReason.ServerCertificateRejected,
+                    classification,
+                    attempts,
+                    $"{prefix}: {classification.Description}. The server's chain must end at {trust} and its certificate must name the host; not retried, as no retry can fix a trust failure ({tried}).",
+                    original.HttpRequestError,
+                    original.InnerException);
+
+            case HttpFailureCategory.TlsHandshakeFailed:
+                return new ClientCertHttpRequestException(
+                    clientName,
+                    ClientCertificateFailureReason.TlsHandshakeFailed,
+                    classification,
+                    attempts,
+                    $"{prefix}: {classification.Description}; not retried ({tried}).",
+                    original.HttpRequestError,
+                    original.InnerException);
+
+            default:
+                return null;
+        }
+    }
+
+    private string LogRejectedCertificate(ClientCertHttpOptions options, HttpFailureClassification classification, RetryState state)
+    {
+        System.Security.Cryptography.X509Certificates.X509Certificate2 leaf;
+        try
+        {
+            leaf = cache.GetOrCreate(clientName, options).Current.Certificate.Certificate;
+        }
+        catch (ClientCertificateException)
+        {
+            // The options changed since the request started and the new ones cannot be loaded: that problem is
+            // reported on its own; do not let it hide the rejection.
+            return "(the certificate in use could not be determined)";
+        }
+
+        var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
+        if (logger.IsEnabled(LogLevel.Error))
+        {
+            Log.ClientCertificateRejectedByServer(logger, clientName, leaf.Subject, leaf.Thumbprint, notAfter, classification.Description, ReloadOutcome(state));
+        }
+
+        return $"'{leaf.Subject}' (thumbprint {leaf.Thumbprint}, not after {notAfter:yyyy-MM-dd})";
+    }
+
+    private static string ReloadOutcome(RetryState state) => state switch
+    {
+        { ReloadAttempted: false } => "not attempted, so the request was not retried",
+        { ReloadChangedCertificate: false } => "attempted but the certificate is unchanged (it cannot be reloaded before certificate rotation is available), so the request was not retried",
+        _ => "made and the request retried once with the new certificate, which the server rejected too",
+    };
+
+    private void LogGaveUp(HttpRequestMessage request, int attempts, HttpFailureClassification classification, RetryState state, string outcome)
+    {
+        if (!logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        var decision = classification.Category switch
+        {
+            HttpFailureCategory.Transient when state.NotRetriedBecause is { } why => $"Not retried: {why}.",
+            HttpFailureCategory.Transient => "Retries exhausted or total timeout reached.",
+            _ => "Not retryable.",
+        };
+
+        // The path only: a query string may carry secrets.
+        var uri = request.RequestUri is { IsAbsoluteUri: true } absolute ? absolute.GetLeftPart(UriPartial.Path) : request.RequestUri?.OriginalString;
+        Log.RequestGaveUp(logger, clientName, request.Method.Method, uri, attempts, classification.Category, classification.Description, $"{decision} {outcome}");
+    }
+}

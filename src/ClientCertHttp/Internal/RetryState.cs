@@ -1,0 +1,46 @@
+using System.Net.Http;
+using ClientCertHttp.Resilience;
+
+namespace ClientCertHttp.Internal;
+
+/// <summary>
+/// What the retry pipeline learned about one request, carried in <see cref="HttpRequestMessage.Options"/> from the
+/// pipeline's predicate to <see cref="RetryOutcomeHandler"/>, which reports the final failure.
+/// </summary>
+internal sealed class RetryState
+{
+    public static readonly HttpRequestOptionsKey<RetryState> Key = new("ClientCertHttp.RetryState");
+
+    private int _attempts;
+
+    /// <summary>Gets the number of attempts whose outcome the pipeline saw.</summary>
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>Gets the classification of the last outcome.</summary>
+    public HttpFailureClassification? LastClassification { get; private set; }
+
+    /// <summary>Gets the exception of the last outcome, to recognize it when it reaches the caller.</summary>
+    public Exception? LastException { get; private set; }
+
+    /// <summary>Gets or sets why a transient failure was not retried, or <see langword="null"/>.</summary>
+    public string? NotRetriedBecause { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the certificate was reloaded after a rejection (at most once per request).</summary>
+    public bool ReloadAttempted { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether that reload put a different certificate in use.</summary>
+    public bool ReloadChangedCertificate { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the next attempt follows a reload and goes without delay.</summary>
+    public bool RetryAfterReload { get; set; }
+
+    public void Record(HttpFailureClassification classification, Exception? exception)
+    {
+        Interlocked.Increment(ref _attempts);
+        LastClassification = classification;
+        LastException = exception;
+    }
+
+    public static RetryState? From(HttpRequestMessage? request) =>
+        request is not null && request.Options.TryGetValue(Key, out var state) ? state : null;
+}

@@ -1,0 +1,409 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Authentication;
+using ClientCertHttp.Resilience;
+using ClientCertHttp.TestUtilities;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClientCertHttp.FunctionalTests.Resilience;
+
+/// <summary>
+/// The default retry pipeline against real Kestrel servers that inject faults. Attempts are counted on the server
+/// (requests that reached its handler, handshakes it rejected, connections it accepted).
+/// </summary>
+[Collection(MtlsServerGroup.Name)]
+public sealed class RetryPipelineTests(MtlsFixture fixture)
+{
+    private static readonly Uri WhoAmI = new("whoami", UriKind.Relative);
+
+    [Fact]
+    public async Task Get_ConnectionResetTwiceThenServed_SucceedsOnTheThirdAttempt()
+    {
+        var calls = 0;
+        await using var server = await StartServerAsync(context =>
+        {
+            if (Interlocked.Increment(ref calls) <= 2)
+            {
+                context.Abort();
+                return Task.FromResult(true);
+            }
+
+            return Task.FromResult(false);
+        });
+        using var host = await StartClientAsync(server);
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        server.Reports.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task Get_ServiceUnavailableWithRetryAfter_WaitsTheAnnouncedTimeOnTheFakeClock()
+    {
+        var calls = 0;
+        await using var server = await StartServerAsync(async context =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "7";
+                await context.Response.CompleteAsync();
+                return true;
+            }
+
+            return false;
+        });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var host = await StartClientAsync(server, configure: o =>
+        {
+            // Far beyond anything the fake clock reaches while it is driven below.
+            o.Retry.AttemptTimeout = TimeSpan.FromHours(1);
+            o.Retry.TotalTimeout = TimeSpan.FromHours(2);
+            o.Retry.MaxDelay = TimeSpan.FromSeconds(10);
+        }, services: s => s.AddSingleton<TimeProvider>(clock));
+        using var client = CreateClient(host);
+        var fakeStart = clock.GetUtcNow();
+        var realTime = Stopwatch.StartNew();
+
+        var send = client.GetAsync(WhoAmI);
+        while (!send.IsCompleted && realTime.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(10);
+        }
+
+        using var response = await send;
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        server.Reports.Should().HaveCount(2);
+        (clock.GetUtcNow() - fakeStart).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(7), "the Retry-After delay runs on the pipeline's TimeProvider");
+        realTime.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(6), "the 7 s Retry-After was waited on the fake clock, not in real time");
+    }
+
+    [Fact]
+    public async Task Get_RetryAfterLongerThanMaxDelay_ReturnsTheResponseWithoutRetrying()
+    {
+        await using var server = await StartServerAsync(async context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "60";
+            await context.Response.CompleteAsync();
+            return true;
+        });
+        using var host = await StartClientAsync(server);
+        using var client = CreateClient(host);
+
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        server.Reports.Should().ContainSingle();
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == 30)
+            .Which.Message.Should().Contain("Retry-After").And.Contain("Retry:MaxDelay");
+    }
+
+    [Fact]
+    public async Task Get_TooManyRequestsTwice_IsRetriedUntilServed()
+    {
+        var calls = 0;
+        await using var server = await StartServerAsync(context => Interlocked.Increment(ref calls) <= 2
+            ? RespondAsync(context, StatusCodes.Status429TooManyRequests)
+            : Task.FromResult(false));
+        using var host = await StartClientAsync(server);
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        server.Reports.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task Get_AlwaysInternalServerError_StopsAfterMaxRetryAttemptsAndLogsTheGiveUp()
+    {
+        await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status500InternalServerError));
+        using var host = await StartClientAsync(server, o => o.Retry.MaxRetryAttempts = 2);
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        server.Reports.Should().HaveCount(3);
+        var gaveUp = host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Name == "RequestGaveUp").Subject;
+        gaveUp.Id.Id.Should().Be(30);
+        gaveUp.Level.Should().Be(LogLevel.Warning);
+        gaveUp.Message.Should().Contain("after 3 attempt(s)").And.Contain("Transient").And.Contain("500");
+
+        // Polly's own telemetry is on: one OnRetry event per retry, from the pipeline named after the client.
+        host.Services.GetFakeLogCollector().GetSnapshot()
+            .Where(r => r.Category == "Polly" && r.Message.Contains("OnRetry", StringComparison.Ordinal))
+            .Should().HaveCount(2)
+            .And.OnlyContain(r => r.Message.Contains("payments-ClientCertHttp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Get_RetriedRequest_IsCountedInPollysMetrics()
+    {
+        using var retries = new MetricCollector<int>(null, "Polly", "resilience.polly.strategy.events");
+        var calls = 0;
+        await using var server = await StartServerAsync(context => Interlocked.Increment(ref calls) == 1
+            ? RespondAsync(context, StatusCodes.Status502BadGateway)
+            : Task.FromResult(false));
+        using var host = await StartClientAsync(server);
+        using var client = CreateClient(host);
+
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        retries.GetMeasurementSnapshot()
+            .Where(m => m.Tags.TryGetValue("pipeline.name", out var pipeline) && Equals(pipeline, "payments-ClientCertHttp")
+                && m.Tags.TryGetValue("event.name", out var name) && Equals(name, "OnRetry"))
+            .Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Get_SlowResponseBeyondAttemptTimeout_IsAbandonedAndRetried()
+    {
+        var calls = 0;
+        await using var server = await StartServerAsync(async context =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up on this attempt.
+                }
+
+                return true;
+            }
+
+            return false;
+        });
+        using var host = await StartClientAsync(server, o => o.Retry.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+        var elapsed = Stopwatch.StartNew();
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        server.Reports.Should().HaveCount(2);
+        elapsed.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(250)).And.BeLessThan(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Get_EveryAttemptTooSlow_FailsWithATimeoutAfterAllAttempts()
+    {
+        await using var server = await StartServerAsync(async context =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up on this attempt.
+            }
+
+            return true;
+        });
+        using var host = await StartClientAsync(server, o =>
+        {
+            o.Retry.MaxRetryAttempts = 2;
+
+            // Long enough for each attempt's new connection and handshake to reach the server on a busy machine.
+            o.Retry.AttemptTimeout = TimeSpan.FromSeconds(1);
+        });
+
+        using var client = CreateClient(host);
+        var act = () => client.GetAsync(WhoAmI);
+
+        await act.Should().ThrowAsync<Polly.Timeout.TimeoutRejectedException>();
+        server.Reports.Should().HaveCount(3);
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == 30)
+            .Which.Message.Should().Contain("after 3 attempt(s)").And.Contain("resilience timeout of 00:00:01 elapsed");
+    }
+
+    [Fact]
+    public async Task Post_ServiceUnavailable_IsNotRetriedByDefault()
+    {
+        await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status503ServiceUnavailable));
+        using var host = await StartClientAsync(server);
+        using var content = new StringContent("{\"amount\":1}");
+
+        using var client = CreateClient(host);
+        using var response = await client.PostAsync(WhoAmI, content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        server.Reports.Should().ContainSingle();
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().Contain(r => r.Id.Id == 30 && r.Message.Contains("POST is not idempotent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Post_ServiceUnavailable_IsRetriedWhenNonIdempotentMethodsAreOptedIn()
+    {
+        var calls = 0;
+        await using var server = await StartServerAsync(context => Interlocked.Increment(ref calls) == 1
+            ? RespondAsync(context, StatusCodes.Status503ServiceUnavailable)
+            : Task.FromResult(false));
+        using var host = await StartClientAsync(server, o => o.Retry.RetryNonIdempotentMethods = true);
+        using var content = new StringContent("{\"amount\":1}");
+
+        using var client = CreateClient(host);
+        using var response = await client.PostAsync(WhoAmI, content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        server.Reports.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Put_WithNonReplayableStreamContent_IsNotRetried()
+    {
+        await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status503ServiceUnavailable));
+        using var host = await StartClientAsync(server);
+        using var content = new StreamContent(new MemoryStream("payload"u8.ToArray()));
+
+        using var client = CreateClient(host);
+        using var response = await client.PutAsync(WhoAmI, content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        server.Reports.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Get_RetryDisabled_MakesOneAttempt()
+    {
+        await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status503ServiceUnavailable));
+        using var host = await StartClientAsync(server, o => o.Retry.Enabled = false);
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        server.Reports.Should().ContainSingle();
+    }
+
+    public static TheoryData<string> HttpVersions => ["1.1", "2.0"];
+
+    [Theory]
+    [MemberData(nameof(HttpVersions))]
+    public async Task Get_ServerRejectsTheClientCertificate_FailsAfterOneAttemptNamingTheCertificate(string version)
+    {
+        using var otherCa = TestCertificateAuthority.Create("Untrusted Client Roots");
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.TrustedClientRoots = [otherCa.Root]);
+        using var host = await StartClientAsync(server);
+        using var request = new HttpRequestMessage(HttpMethod.Get, WhoAmI) { Version = Version.Parse(version), VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var client = CreateClient(host);
+        var act = () => client.SendAsync(request);
+
+        var ex = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which;
+        ex.Reason.Should().Be(ClientCertificateFailureReason.ClientCertificateRejectedByServer);
+        ex.Classification.Category.Should().Be(HttpFailureCategory.ClientCertificateRejected);
+        ex.Attempts.Should().Be(1);
+        ex.Message.Should().Contain("CN=functional-client").And.Contain(fixture.ClientThumbprint).And.Contain("certificate is unchanged");
+        server.Reports.Should().BeEmpty();
+
+        // One pipeline attempt: SocketsHttpHandler itself opens up to 4 connections for one HTTP/1.1 attempt that ends
+        // before any response, and 1 for HTTP/2; a second pipeline attempt would double that.
+        server.FailedHandshakeCount.Should().BeInRange(1, version == "2.0" ? 1 : 4, string.Join(" | ", server.HandshakeFailures));
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == 31)
+            .Which.Message.Should().Contain(fixture.ClientThumbprint);
+    }
+
+    [Fact]
+    public async Task Get_ServerCertificateFromAnotherCa_FailsAfterOneAttemptWithTypedReason()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Other Server");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await StartClientAsync(server);
+
+        using var client = CreateClient(host);
+        var act = () => client.GetAsync(WhoAmI);
+
+        var ex = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which;
+        ex.Reason.Should().Be(ClientCertificateFailureReason.ServerCertificateRejected);
+        ex.Attempts.Should().Be(1);
+        ex.InnerException.Should().BeOfType<AuthenticationException>();
+        ex.Message.Should().Contain("ServerTrust:RootCertificatesPath");
+        server.TotalConnectionCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Get_NginxStyleMissingCertificate400_IsReportedAsARejectedCertificateAndNotRetried()
+    {
+        await using var server = await StartServerAsync(context => RespondAsync(
+            context,
+            StatusCodes.Status400BadRequest,
+            "<html><head><title>400 No required SSL certificate was sent</title></head><body><center><h1>400 Bad Request</h1></center><center>No required SSL certificate was sent</center><hr><center>nginx</center></body></html>"));
+        using var host = await StartClientAsync(server);
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("No required SSL certificate was sent", "the classifier buffers the body it reads");
+        server.Reports.Should().ContainSingle();
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().Contain(r => r.Id.Id == 31 && r.Message.Contains(fixture.ClientThumbprint, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task Get_Forbidden_IsACertificateRejectionOnlyWhenOptedIn(bool optIn, bool expectRejection)
+    {
+        await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status403Forbidden));
+        using var host = await StartClientAsync(server, o => o.Retry.TreatForbiddenAsCertificateRejection = optIn);
+
+        using var client = CreateClient(host);
+        using var response = await client.GetAsync(WhoAmI);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        server.Reports.Should().ContainSingle();
+        host.Services.GetFakeLogCollector().GetSnapshot().Any(r => r.Id.Id == 31).Should().Be(expectRejection);
+    }
+
+    private async Task<MtlsTestServer> StartServerAsync(Func<HttpContext, Task<bool>> handler)
+        => await MtlsTestServer.StartAsync(fixture.Ca, o => o.RequestHandler = handler);
+
+    private async Task<IHost> StartClientAsync(MtlsTestServer server, Action<ClientCertHttpOptions>? configure = null, Action<IServiceCollection>? services = null)
+        => await MtlsFixture.StartHostAsync(s =>
+        {
+            s.AddLogging(logging => logging.AddFakeLogging());
+            services?.Invoke(s);
+            s.AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+
+                // Tiny, predictable delays: the tests count attempts, not wait for them.
+                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
+                o.Retry.UseJitter = false;
+                configure?.Invoke(o);
+            });
+        });
+
+    private static HttpClient CreateClient(IHost host) => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+    private static async Task<bool> RespondAsync(HttpContext context, int status, string? body = null)
+    {
+        context.Response.StatusCode = status;
+        if (body is not null)
+        {
+            context.Response.ContentType = "text/html";
+            context.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(body);
+            await context.Response.WriteAsync(body);
+        }
+
+        return true;
+    }
+}
