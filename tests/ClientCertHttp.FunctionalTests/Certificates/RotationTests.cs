@@ -222,6 +222,42 @@ public sealed class RotationTests : IAsyncLifetime
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task ServerRejectsTheCertificate_AfterARotationOnDisk_ReloadsAndRetriesExactlyOnce()
+    {
+        // The server only accepts client certificates from another CA; the file already holds the renewed one from
+        // that CA, but the client (polling off) still uses the old one: the rejection triggers one reload and retry.
+        using var renewedCa = TestCertificateAuthority.Create("ClientCertHttp Renewed Client CA");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.TrustedClientRoots = [renewedCa.Root]);
+        IssueAndWrite("CN=rejected");
+        using var host = await StartHostAsync(
+            o =>
+            {
+                o.BaseAddress = server.BaseAddress;
+                o.Reload.Enabled = false;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        using var renewed = renewedCa.IssueClientCertificate("CN=renewed");
+        var staging = _temp.Combine(Guid.NewGuid().ToString("N") + ".tmp");
+        renewedCa.WritePfx(staging, renewed, Password);
+        File.Move(staging, _pfxPath, overwrite: true);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("whoami", UriKind.Relative))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        using var response = await client.SendAsync(request);
+
+        var report = await MtlsTestServer.ReadReportAsync(response);
+        report.Thumbprint.Should().Be(renewed.Thumbprint);
+        report.SentChain.Select(c => c.Thumbprint).Should().Equal(renewedCa.Intermediate.Thumbprint);
+        server.FailedHandshakeCount.Should().Be(1, "exactly one attempt was rejected: " + string.Join(" | ", server.HandshakeFailures));
+        server.Reports.Should().ContainSingle("exactly one more attempt reached the server");
+    }
+
     private static async Task<ClientCertificateReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)
     {
         // Bounded: at most 50 requests, 200 ms apart (10 s), far above the 2 s detection bound.
