@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.TestUtilities;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.Tests.Certificates;
@@ -107,6 +108,23 @@ public sealed class ProviderSourceTests(ClientCertFixture fixture) : IClassFixtu
         ex.Message.Should().Contain("within").And.Contain("Certificate:ProviderTimeout");
         // The bound only keeps a regression from hanging the run; the assertion is that the token was cancelled.
         (await provider.Cancelled.Task.WaitAsync(TimeSpan.FromMinutes(1))).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task AddCertificateProvider_ProviderTimeoutFromConfiguration_IsBoundAndNamedByItsKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ClientCertHttp:Clients:payments:Certificate:ProviderTimeout"] = "00:00:00.2",
+        }).Build();
+        var provider = new HangingProvider();
+
+        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services
+            .AddClientCertHttpClient("payments", configuration.GetSection("ClientCertHttp:Clients:payments"))
+            .AddCertificateProvider(provider));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateProviderFailed);
+        ex.Message.Should().Contain("00:00:00.2").And.Contain("ClientCertHttp:Clients:payments:Certificate:ProviderTimeout");
     }
 
     [Fact]
