@@ -111,7 +111,7 @@ public sealed class ClientCertificateOptions
     /// from the key before any decryption, so a hostile key cannot make startup spend minutes deriving a key.
     /// PKCS#12 files are bounded by the platform's <see cref="Pkcs12LoaderLimits.Defaults"/> instead.
     /// </summary>
-    /// <value>The default value is 600,000 (OpenSSL writes 2,048 by default; .NET and OWASP guidance stay below this).</value>
+    /// <value>The default value is 600,000: OWASP's recommended count for PBKDF2-HMAC-SHA256, far above the 2,048 OpenSSL writes by default.</value>
     /// <remarks>Values above <see cref="MaxKeyDerivationIterationLimit"/> or below 1 are a startup error.</remarks>
     public int KeyDerivationIterationLimit { get; set; } = 600_000;
 

@@ -16,6 +16,8 @@ namespace ClientCertHttp.TestUtilities;
 /// </remarks>
 public static class IsolatedUserStore
 {
+    private const string HomePrefix = "clientcerthttp-home-";
+
     private static readonly Lock Gate = new();
 
     /// <summary>The temporary HOME, or <see langword="null"/> when not isolated (not Linux, or not initialized).</summary>
@@ -31,7 +33,8 @@ public static class IsolatedUserStore
                 return;
             }
 
-            var home = Directory.CreateTempSubdirectory("clientcerthttp-home-").FullName;
+            DeleteStaleHomes();
+            var home = Directory.CreateTempSubdirectory(HomePrefix).FullName;
             Environment.SetEnvironmentVariable("HOME", home);
             Home = home;
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -49,6 +52,33 @@ public static class IsolatedUserStore
                     // Left to the OS temporary-folder clean-up.
                 }
             };
+        }
+    }
+
+    /// <summary>
+    /// The test host is sometimes killed rather than exited (a cancelled or hung run), so ProcessExit does not always
+    /// run: temporary HOMEs left by earlier runs are removed here. Only those older than an hour, so that the HOME
+    /// of a test assembly running in parallel is never touched.
+    /// </summary>
+    private static void DeleteStaleHomes()
+    {
+        foreach (var stale in new DirectoryInfo(Path.GetTempPath()).EnumerateDirectories(HomePrefix + "*"))
+        {
+            if (stale.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-1))
+            {
+                try
+                {
+                    stale.Delete(recursive: true);
+                }
+                catch (IOException)
+                {
+                    // In use or already gone.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // Another user's folder.
+                }
+            }
         }
     }
 

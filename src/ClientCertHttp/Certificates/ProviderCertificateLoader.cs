@@ -29,15 +29,22 @@ internal static class ProviderCertificateLoader
         using (var cancellation = new CancellationTokenSource(timeout))
         {
             var providerContext = new CertificateProviderContext(context.ClientName, context.Options);
+            // Not Task.Run(..., token): under a starved thread pool that would cancel the call before the provider ever
+            // runs; the provider is always called and sees the token instead.
+            var call = Task.Run(async () => await provider.GetCertificateAsync(providerContext, cancellation.Token).ConfigureAwait(false), CancellationToken.None);
             try
             {
-                bundle = Task.Run(async () => await provider.GetCertificateAsync(providerContext, cancellation.Token).ConfigureAwait(false), cancellation.Token)
-                    .WaitAsync(timeout)
-                    .GetAwaiter()
-                    .GetResult();
+                bundle = call.WaitAsync(timeout).GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && cancellation.IsCancellationRequested))
             {
+                // A provider that ignores its token may still answer later; nobody will use that answer, so it is
+                // disposed when it arrives.
+                _ = call.ContinueWith(
+                    static late => CertificateSourceLoader.DisposeAll(late.Result?.Certificates),
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
                 throw Failed(context, source, providerName, $"did not return a certificate within {timeout} ({context.Key("ProviderTimeout")})");
             }
             catch (Exception ex) when (ex is not ClientCertificateException)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.TestUtilities;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.Tests.Certificates;
@@ -105,7 +106,41 @@ public sealed class ProviderSourceTests(ClientCertFixture fixture) : IClassFixtu
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateProviderFailed);
         ex.Message.Should().Contain("within").And.Contain("Certificate:ProviderTimeout");
-        (await provider.Cancelled.Task).Should().BeTrue();
+        // The bound only keeps a regression from hanging the run; the assertion is that the token was cancelled.
+        (await provider.Cancelled.Task.WaitAsync(TimeSpan.FromMinutes(1))).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task AddCertificateProvider_ProviderTimeoutFromConfiguration_IsBoundAndNamedByItsKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ClientCertHttp:Clients:payments:Certificate:ProviderTimeout"] = "00:00:00.2",
+        }).Build();
+        var provider = new HangingProvider();
+
+        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services
+            .AddClientCertHttpClient("payments", configuration.GetSection("ClientCertHttp:Clients:payments"))
+            .AddCertificateProvider(provider));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateProviderFailed);
+        ex.Message.Should().Contain("00:00:00.2").And.Contain("ClientCertHttp:Clients:payments:Certificate:ProviderTimeout");
+    }
+
+    [Fact]
+    public async Task AddCertificateProvider_ProviderIgnoringCancellation_StillFailsAtTheTimeout()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=late");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var provider = new StubbornProvider(gate.Task, () => [Copy(leaf)]);
+
+        var ex = await SourceTestHost.FailAsync(
+            o => o.Certificate.ProviderTimeout = TimeSpan.FromMilliseconds(200),
+            builder => builder.AddCertificateProvider(provider));
+        gate.SetResult();
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateProviderFailed);
+        ex.Message.Should().Contain("did not return a certificate within");
     }
 
     [Fact]
@@ -189,6 +224,16 @@ public sealed class ProviderSourceTests(ClientCertFixture fixture) : IClassFixtu
         {
             var list = certificates();
             return ValueTask.FromResult(list is null ? null : new ClientCertificateBundle(list));
+        }
+    }
+
+    /// <summary>Ignores its cancellation token and answers only when the test opens the gate.</summary>
+    private sealed class StubbornProvider(Task gate, Func<IEnumerable<X509Certificate2>> certificates) : ICertificateProvider
+    {
+        public async ValueTask<ClientCertificateBundle?> GetCertificateAsync(CertificateProviderContext context, CancellationToken cancellationToken)
+        {
+            await gate;
+            return new ClientCertificateBundle(certificates());
         }
     }
 
