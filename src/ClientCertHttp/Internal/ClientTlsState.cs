@@ -1,25 +1,22 @@
-using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Trust;
 
 namespace ClientCertHttp.Internal;
 
 /// <summary>Everything a client's handlers need for TLS, built once per options instance.</summary>
-internal sealed class ClientTlsState(LoadedClientCertificate certificate, X509ChainPolicy? serverChainPolicy) : IDisposable
+internal sealed class ClientTlsState(LoadedClientCertificate certificate, ServerTrustSettings serverTrust, ServerCertificateVerifier serverVerifier) : IDisposable
 {
     public LoadedClientCertificate Certificate { get; } = certificate;
 
-    /// <summary>Gets the chain policy for validating the server, or <see langword="null"/> for the platform's default.</summary>
-    public X509ChainPolicy? ServerChainPolicy { get; } = serverChainPolicy;
+    /// <summary>Gets the server trust settings; their chain policy is cloned into every handler.</summary>
+    public ServerTrustSettings ServerTrust { get; } = serverTrust;
+
+    /// <summary>Gets the server certificate validation callback shared by every handler of the client.</summary>
+    public ServerCertificateVerifier ServerVerifier { get; } = serverVerifier;
 
     public void Dispose()
     {
         Certificate.Dispose();
-        if (ServerChainPolicy is not null)
-        {
-            foreach (var root in ServerChainPolicy.CustomTrustStore)
-            {
-                root.Dispose();
-            }
-        }
+        ServerTrust.Dispose();
     }
 }

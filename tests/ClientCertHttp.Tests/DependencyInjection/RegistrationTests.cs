@@ -135,12 +135,12 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         policy.Should().NotBeNull();
         policy!.TrustMode.Should().Be(System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust);
         policy.CustomTrustStore.Should().ContainSingle().Which.Thumbprint.Should().Be(fixture.Ca.Root.Thumbprint);
-        primary.SslOptions.RemoteCertificateValidationCallback.Should().BeNull("host name validation must stay with SslStream");
+        primary.SslOptions.RemoteCertificateValidationCallback.Should().NotBeNull("the library's callback adds its checks to SslStream's chain and host name verdict");
         await host.StopAsync();
     }
 
     [Fact]
-    public async Task AddClientCertHttpClient_SystemTrust_LeavesPlatformValidationUntouched()
+    public async Task AddClientCertHttpClient_SystemTrust_UsesTheSystemStoreWithABoundedRevocationPolicy()
     {
         var pfx = fixture.WriteClientPfx();
         using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", o =>
@@ -152,8 +152,13 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
 
         var primary = PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
 
-        primary.SslOptions.CertificateChainPolicy.Should().BeNull();
-        primary.SslOptions.RemoteCertificateValidationCallback.Should().BeNull();
+        var policy = primary.SslOptions.CertificateChainPolicy;
+        policy.Should().NotBeNull();
+        policy!.TrustMode.Should().Be(System.Security.Cryptography.X509Certificates.X509ChainTrustMode.System);
+        policy.CustomTrustStore.Should().BeEmpty();
+        policy.RevocationMode.Should().Be(System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck);
+        policy.UrlRetrievalTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        primary.SslOptions.RemoteCertificateValidationCallback.Should().NotBeNull();
         await host.StopAsync();
     }
 
