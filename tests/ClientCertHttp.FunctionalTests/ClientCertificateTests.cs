@@ -163,7 +163,9 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<AuthenticationException>();
+        var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
+        rejection.Should().BeAssignableTo<AuthenticationException>();
+        rejection.Reason.Should().BeOneOf(ServerCertificateFailureReason.PartialChain, ServerCertificateFailureReason.UntrustedRoot);
     }
 
     [Fact]
@@ -184,7 +186,9 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<AuthenticationException>();
+        var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
+        rejection.Should().BeAssignableTo<AuthenticationException>();
+        rejection.Reason.Should().Be(ServerCertificateFailureReason.NameMismatch);
         server.Reports.Should().BeEmpty();
     }
 
@@ -202,7 +206,9 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<AuthenticationException>();
+        var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
+        rejection.Should().BeAssignableTo<AuthenticationException>();
+        rejection.Reason.Should().Be(ServerCertificateFailureReason.PartialChain, "the other CA's intermediate leads to a root the client does not know");
     }
 
     private void AssertFullChain(ClientCertificateReport report)

@@ -16,6 +16,7 @@ internal static class ServerTrustPolicy
     private const string RootsKey = "ServerTrust:RootCertificatesPath";
     private const string RootsBase64Key = "ServerTrust:RootCertificatesBase64";
     private const string IntermediatesKey = "ServerTrust:IntermediateCertificatesPath";
+    private const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
     private static readonly TimeSpan MaxRevocationTimeout = TimeSpan.FromMinutes(1);
 
     /// <summary>
@@ -114,6 +115,9 @@ internal static class ServerTrustPolicy
             RevocationFlag = X509RevocationFlag.ExcludeRoot,
             UrlRetrievalTimeout = options.RevocationTimeout,
         };
+        // The chain must allow server authentication: stated here rather than left to SslStream, whose handling of a
+        // caller-supplied policy this library does not depend on.
+        policy.ApplicationPolicy.Add(new Oid(ServerAuthenticationOid));
         policy.ExtraStore.AddRange(intermediates);
         if (options.Mode == ServerTrustMode.CustomRoots)
         {
