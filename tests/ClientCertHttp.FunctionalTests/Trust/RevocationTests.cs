@@ -65,6 +65,20 @@ public sealed class RevocationTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task OfflineRevocation_NoCachedCrl_IsRejectedAsRevocationUnknownWithoutDownloading()
+    {
+        await using var crls = await CrlTestServer.StartAsync();
+        using var ca = CreateCa(crls);
+        using var certificate = IssueWithCrl(ca, crls);
+        crls.Publish("intermediate.crl", ca.BuildIntermediateCrl());
+
+        var ex = await RejectedAsync(ca, certificate, X509RevocationMode.Offline);
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.RevocationUnknown);
+        crls.RequestCount.Should().Be(0);
+    }
+
+    [Fact]
     public async Task DefaultRevocationMode_DoesNotCheck_SoARevokedServerIsAccepted()
     {
         await using var crls = await CrlTestServer.StartAsync();

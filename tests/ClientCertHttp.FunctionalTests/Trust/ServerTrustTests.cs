@@ -178,6 +178,32 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task PinnedPublicKeys_MatchingPinOnAServerFromAnotherCa_IsStillRejectedByChainValidation()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Pinned but untrusted");
+        using var certificate = otherCa.IssueServerCertificate();
+
+        var ex = await AssertRejectedAsync(certificate, o => o.ServerTrust.PinnedPublicKeys.Add(Pin(certificate)), ca: otherCa);
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.PartialChain, "a pin is checked in addition to the chain, never instead");
+    }
+
+    [Fact]
+    public async Task AllowedServerIdentities_IdentityMatchesButHostNameDoesNot_IsRejectedAsNameMismatch()
+    {
+        using var certificate = fixture.Ca.IssueServerCertificate("CN=payments", o =>
+        {
+            o.DnsNames = ["payments.internal"];
+            o.IpAddresses = [];
+            o.UriNames = [new Uri("spiffe://corp/payments")];
+        });
+
+        var ex = await AssertRejectedAsync(certificate, o => o.ServerTrust.AllowedServerIdentities.Add("uri:spiffe://corp/payments"));
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.NameMismatch, "an identity is checked in addition to the host name, never instead");
+    }
+
+    [Fact]
     public async Task AllowedServerIdentities_UriSanMatches_IsAccepted()
     {
         using var certificate = fixture.Ca.IssueServerCertificate(configure: o => o.UriNames = [new Uri("spiffe://corp/payments")]);
@@ -345,6 +371,52 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
                 o.ServerTrust.Thumbprint = otherCa.Root.Thumbprint;
             },
             ca: otherCa);
+    }
+
+    [Fact]
+    public async Task StoreAndThumbprint_ThumbprintNotInTheStore_FailsAtStartupAsCertificateNotFound()
+    {
+        using (var store = new X509Store("ClientCertHttpTestsOther", StoreLocation.CurrentUser))
+        {
+            store.Open(OpenFlags.ReadWrite);
+            using var publicRoot = X509CertificateLoader.LoadCertificate(fixture.Ca.Root.RawData);
+            store.Add(publicRoot);
+        }
+
+        var act = () => MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            fixture.Configure(o);
+            o.ServerTrust.RootCertificatesPath = null;
+            o.ServerTrust.Store = "ClientCertHttpTestsOther";
+            o.ServerTrust.Thumbprint = fixture.Ca.Intermediate.Thumbprint;
+        }));
+
+        var ex = (await act.Should().ThrowAsync<ClientCertificateException>()).Which;
+        ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateNotFound);
+        ex.Message.Should().Contain(fixture.Ca.Intermediate.Thumbprint).And.Contain("CurrentUser/ClientCertHttpTestsOther");
+    }
+
+    [Fact]
+    public async Task Rejection_OverHttp2_CarriesTheSameTypedException()
+    {
+        using var certificate = fixture.Ca.IssueServerCertificate(configure: o => o.NotAfter = DateTimeOffset.UtcNow.AddMinutes(-1));
+        await using var server = await StartServerAsync(certificate);
+        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            fixture.Configure(o);
+            o.BaseAddress = server.BaseAddress;
+        }));
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("whoami", UriKind.Relative))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        var act = () => client.SendAsync(request);
+
+        var thrown = await act.Should().ThrowAsync<HttpRequestException>();
+        thrown.Which.InnerException.Should().BeOfType<ServerCertificateValidationException>().Which.Reason.Should().Be(ServerCertificateFailureReason.Expired);
     }
 
     [Fact]
