@@ -75,6 +75,35 @@ public sealed class ServerTrustOptionsTests(ClientCertFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task AddClientCertHttpClient_PinsGivenAsASingleString_FailsInsteadOfBeingIgnored()
+    {
+        var pfx = fixture.WriteClientPfx();
+        var configuration = LoadJson($$"""
+            { "payments": { "Certificate": { "Path": {{Json(pfx)}}, "Password": "{{Password}}" }, "ServerTrust": { "PinnedPublicKeys": "{{UnrelatedPin()}}" } } }
+            """);
+
+        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", configuration.GetSection("payments")));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
+        ex.Message.Should().Contain("'payments:ServerTrust:PinnedPublicKeys' is a list");
+    }
+
+    [Fact]
+    public async Task AddClientCertHttpClient_EmptyPinList_IsAccepted()
+    {
+        var pfx = fixture.WriteClientPfx();
+        var configuration = LoadJson($$"""
+            { "payments": { "Certificate": { "Path": {{Json(pfx)}}, "Password": "{{Password}}" }, "ServerTrust": { "PinnedPublicKeys": [], "AllowedServerIdentities": [] } } }
+            """);
+        using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", configuration.GetSection("payments")));
+
+        await host.StartAsync();
+
+        host.Services.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get("payments").ServerTrust.PinnedPublicKeys.Should().BeEmpty();
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task AddClientCertHttpClient_InvalidPinsAndIdentities_ReportsEachWithItsKey()
     {
         var ex = await StartupFailureAsync(o =>
