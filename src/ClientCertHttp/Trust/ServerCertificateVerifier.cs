@@ -28,6 +28,11 @@ internal sealed class ServerCertificateVerifier
     private readonly IServerCertificateValidator[] _validators;
     private readonly ILogger _logger;
 
+    // The DER of the last leaf that passed the leaf-only checks (strictness and allowed identities), which depend on
+    // nothing but the leaf's bytes and the settings. A client usually talks to few servers, so the same certificate
+    // comes back on every handshake; comparing bytes avoids re-reading its extensions, which allocates.
+    private volatile byte[]? _lastAcceptedLeaf;
+
     public ServerCertificateVerifier(string clientName, ServerTrustSettings settings, IServerCertificateValidator[] validators, ILogger logger)
     {
         _clientName = clientName;
@@ -57,11 +62,11 @@ internal sealed class ServerCertificateVerifier
         if (_settings.DangerousAcceptAny)
         {
             Log.DangerousServerCertificateAccepted(_logger, _clientName, leaf.Subject, leaf.Thumbprint, targetHost, sslPolicyErrors);
-            failure = CheckPinsAndIdentities(leaf, chain);
+            failure = CheckPins(leaf, chain) ?? CheckIdentities(leaf);
         }
         else
         {
-            failure = CheckChain(chain, sslPolicyErrors) ?? CheckLeaf(leaf) ?? CheckPinsAndIdentities(leaf, chain);
+            failure = CheckChain(chain, sslPolicyErrors) ?? CheckLeafOnce(leaf) ?? CheckPins(leaf, chain);
         }
 
         if (_validators.Length > 0 && (failure is null || _settings.ValidatorsReplaceBuiltInVerdict))
@@ -238,7 +243,24 @@ internal sealed class ServerCertificateVerifier
         return null;
     }
 
-    private Failure? CheckPinsAndIdentities(X509Certificate2 leaf, X509Chain chain)
+    private Failure? CheckLeafOnce(X509Certificate2 leaf)
+    {
+        var raw = leaf.RawDataMemory.Span;
+        if (_lastAcceptedLeaf is { } known && raw.SequenceEqual(known))
+        {
+            return null;
+        }
+
+        var failure = CheckLeaf(leaf) ?? CheckIdentities(leaf);
+        if (failure is null)
+        {
+            _lastAcceptedLeaf = raw.ToArray();
+        }
+
+        return failure;
+    }
+
+    private Failure? CheckPins(X509Certificate2 leaf, X509Chain chain)
     {
         if (_settings.Pins.Length > 0 && !ChainHasPinnedKey(leaf, chain))
         {
@@ -247,6 +269,11 @@ internal sealed class ServerCertificateVerifier
                 $"no certificate of its chain has one of the {_settings.Pins.Length} pinned public key(s) (ServerTrust:PinnedPublicKeys); the leaf's pin is {Convert.ToBase64String(SpkiSha256(leaf))}.");
         }
 
+        return null;
+    }
+
+    private Failure? CheckIdentities(X509Certificate2 leaf)
+    {
         if (_settings.AllowedIdentities.Length > 0 && ServerIdentity.FindMatch(_settings.AllowedIdentities, leaf) is null)
         {
             ServerIdentity.ReadSubjectAlternativeNames(leaf, out var dnsNames, out var uris);
