@@ -420,6 +420,38 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task OneClient_RepeatedHandshakesWithAGoodLeafThenAWeakLeaf_StillRejectsTheWeakOne()
+    {
+        // The verifier remembers the last leaf that passed the leaf-only checks; a different leaf must be checked anew.
+        using var good = fixture.Ca.IssueServerCertificate();
+        using var weak = fixture.Ca.IssueServerCertificate(configure: o => o.IsCertificateAuthority = true);
+        await using var goodServer = await StartServerAsync(good);
+        await using var weakServer = await StartServerAsync(weak);
+        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            fixture.Configure(o);
+            o.BaseAddress = goodServer.BaseAddress;
+        }));
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("whoami", UriKind.Relative));
+            request.Headers.ConnectionClose = true;
+            using var response = await client.SendAsync(request);
+            response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        }
+
+        var act = () => client.GetAsync(new Uri(weakServer.BaseAddress, "whoami"));
+
+        var thrown = await act.Should().ThrowAsync<HttpRequestException>();
+        thrown.Which.InnerException.Should().BeOfType<ServerCertificateValidationException>()
+            .Which.Reason.Should().Be(ServerCertificateFailureReason.CertificateAuthorityAsServerCertificate);
+        goodServer.HandshakeCount.Should().Be(3);
+        weakServer.Reports.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Rejection_IsLoggedOnceWithTheServerAndClient()
     {
         using var certificate = fixture.Ca.IssueServerCertificate(configure: o => o.NotAfter = DateTimeOffset.UtcNow.AddMinutes(-5));
