@@ -115,8 +115,8 @@ internal static class ServerTrustPolicy
             RevocationFlag = X509RevocationFlag.ExcludeRoot,
             UrlRetrievalTimeout = options.RevocationTimeout,
         };
-        // The chain must allow server authentication: stated here rather than left to SslStream, whose handling of a
-        // caller-supplied policy this library does not depend on.
+        // The chain must allow server authentication. Observed on .NET 10: SslStream also adds serverAuth to a
+        // caller-supplied policy whose ApplicationPolicy is empty; naming it here keeps the policy complete on its own.
         policy.ApplicationPolicy.Add(new Oid(ServerAuthenticationOid));
         policy.ExtraStore.AddRange(intermediates);
         if (options.Mode == ServerTrustMode.CustomRoots)
