@@ -61,7 +61,6 @@ internal sealed class ServerCertificateVerifier
         Failure? failure;
         if (_settings.DangerousAcceptAny)
         {
-            Log.DangerousServerCertificateAccepted(_logger, _clientName, leaf.Subject, leaf.Thumbprint, targetHost, sslPolicyErrors);
             failure = CheckPins(leaf, chain) ?? CheckIdentities(leaf);
         }
         else
@@ -97,6 +96,11 @@ internal sealed class ServerCertificateVerifier
         if (failure is { } failed)
         {
             throw Reject(targetHost, leaf, failed.Reason, failed.Detail);
+        }
+
+        if (_settings.DangerousAcceptAny)
+        {
+            Log.DangerousServerCertificateAccepted(_logger, _clientName, leaf.Subject, leaf.Thumbprint, targetHost, sslPolicyErrors);
         }
 
         return true;

@@ -157,6 +157,31 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task DangerousAcceptAnyServerCertificate_StillEnforcesPins()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Dangerous pinned");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await MtlsFixture.StartHostAsync(
+            services =>
+            {
+                services.AddLogging(b => b.AddFakeLogging());
+                services.AddClientCertHttpClient("payments", o =>
+                {
+                    fixture.Configure(o);
+                    o.BaseAddress = server.BaseAddress;
+                    o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
+                    o.ServerTrust.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(fixture.Ca.Root.PublicKey.ExportSubjectPublicKeyInfo())));
+                });
+            },
+            environmentName: "Development");
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.PinMismatch);
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().NotContain(r => r.Id.Id == 22, "nothing was accepted");
+    }
+
+    [Fact]
     public async Task DangerousAcceptAnyServerCertificate_OutsideDevelopment_FailsAtStartup()
     {
         var act = () => MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
