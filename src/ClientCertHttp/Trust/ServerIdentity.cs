@@ -43,8 +43,9 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
             default:
                 try
                 {
-                    // Normalized the way X509Certificate2.Subject renders names, so "CN=a,O=b" matches "CN=a, O=b".
-                    return new ServerIdentity(ServerIdentityKind.Subject, new X500DistinguishedName(value).Name, entry);
+                    // Normalized by decoding the encoded name (X500DistinguishedName.Name echoes the input string), so
+                    // "CN=a,O=b" matches a certificate whose subject renders as "CN=a, O=b".
+                    return new ServerIdentity(ServerIdentityKind.Subject, Normalize(new X500DistinguishedName(value)), entry);
                 }
                 catch (System.Security.Cryptography.CryptographicException)
                 {
@@ -59,11 +60,12 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
     {
         List<string>? dnsNames = null;
         List<string>? uris = null;
+        string? subject = null;
         foreach (var identity in allowed)
         {
             switch (identity.Kind)
             {
-                case ServerIdentityKind.Subject when string.Equals(certificate.Subject, identity.Value, StringComparison.Ordinal):
+                case ServerIdentityKind.Subject when string.Equals(subject ??= Normalize(certificate.SubjectName), identity.Value, StringComparison.Ordinal):
                     return identity;
                 case ServerIdentityKind.Dns:
                     if (dnsNames is null)
@@ -94,6 +96,8 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
 
         return null;
     }
+
+    private static string Normalize(X500DistinguishedName name) => name.Decode(X500DistinguishedNameFlags.None);
 
     /// <summary>Reads the dNSName ([2]) and uniformResourceIdentifier ([6]) entries of the SAN extension (RFC 5280 GeneralNames).</summary>
     internal static void ReadSubjectAlternativeNames(X509Certificate2 certificate, out List<string> dnsNames, out List<string> uris)
