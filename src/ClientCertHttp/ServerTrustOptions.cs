@@ -173,8 +173,10 @@ public sealed class ServerTrustOptions
     /// When <see langword="true"/>, validators also run for certificates the built-in checks rejected
     /// (<see cref="ServerCertificateValidationContext.BuiltInFailure"/> says why), and the certificate is accepted
     /// when every validator returns <see cref="ServerCertificateValidationResult.Accept"/>. The client then trusts
-    /// whatever its validators trust: use it only for validation the built-in checks cannot express. Requires at
-    /// least one validator and logs a warning at startup.
+    /// whatever its validators trust: use it only for validation the built-in checks cannot express. The host name
+    /// check is the exception: a certificate not issued for the host is rejected whatever the validators say (only
+    /// <see cref="DangerousAcceptAnyServerCertificate"/> turns that off). Requires at least one validator and logs a
+    /// warning at startup.
     /// </remarks>
     public bool ValidatorsReplaceBuiltInVerdict { get; set; }
 }

@@ -71,7 +71,7 @@ internal static partial class Log
         EventId = 23,
         EventName = "ValidatorsReplaceBuiltInVerdict",
         Level = LogLevel.Warning,
-        Message = "HTTP client '{ClientName}' lets its {ValidatorCount} server certificate validator(s) replace the built-in verdict (ServerTrust:ValidatorsReplaceBuiltInVerdict): a server is trusted when the validators accept it, even if the chain or host name checks fail.")]
+        Message = "HTTP client '{ClientName}' lets its {ValidatorCount} server certificate validator(s) replace the built-in verdict (ServerTrust:ValidatorsReplaceBuiltInVerdict): a server is trusted when the validators accept it, even if its chain or the stricter checks fail (the host name check still applies).")]
     public static partial void ValidatorsReplaceBuiltInVerdict(ILogger logger, string clientName, int validatorCount);
 
     [LoggerMessage(

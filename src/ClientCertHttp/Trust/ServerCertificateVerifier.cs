@@ -68,7 +68,9 @@ internal sealed class ServerCertificateVerifier
             failure = CheckChain(chain, sslPolicyErrors) ?? CheckLeafOnce(leaf) ?? CheckPins(leaf, chain);
         }
 
-        if (_validators.Length > 0 && (failure is null || _settings.ValidatorsReplaceBuiltInVerdict))
+        // Host name validation is never replaceable: only the environment-fenced Dangerous switch turns it off.
+        var replaceable = _settings.ValidatorsReplaceBuiltInVerdict && (sslPolicyErrors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+        if (_validators.Length > 0 && (failure is null || replaceable))
         {
             var context = new ServerCertificateValidationContext(_clientName, targetHost, leaf, chain, sslPolicyErrors, failure?.Reason);
             foreach (var validator in _validators)

@@ -128,6 +128,35 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task ValidatorsReplaceBuiltInVerdict_CannotAcceptAWrongHostName()
+    {
+        var called = 0;
+        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
+        {
+            o.DnsNames = ["api.other.test"];
+            o.IpAddresses = [];
+        });
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = true;
+            })
+            .AddServerCertificateValidator(_ =>
+            {
+                Interlocked.Increment(ref called);
+                return ServerCertificateValidationResult.Accept;
+            }));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.NameMismatch);
+        called.Should().Be(0);
+    }
+
+    [Fact]
     public async Task DangerousAcceptAnyServerCertificate_InDevelopment_AcceptsAnUntrustedServerAndWarnsAtStartupAndPerValidation()
     {
         using var otherCa = TestCertificateAuthority.Create("Dangerous");
