@@ -1,10 +1,16 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace ClientCertHttp;
 
 /// <summary>
-/// Says how the server's certificate is validated. Chain and host name validation are always on.
+/// Says how the server's certificate is validated. Chain and host name validation are always on; the settings here
+/// choose the trust anchors and add checks on top of them.
 /// </summary>
 public sealed class ServerTrustOptions
 {
+    /// <summary>The default of <see cref="RevocationTimeout"/>: 5 seconds.</summary>
+    internal static readonly TimeSpan DefaultRevocationTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Gets or sets which certificate authorities are trusted.
     /// </summary>
@@ -16,6 +22,161 @@ public sealed class ServerTrustOptions
     /// <c>-----BEGIN CERTIFICATE-----</c> blocks, or one DER-encoded certificate. A relative path is resolved against the
     /// process's current directory, and error messages show the full path that was tried.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>. Required when <see cref="Mode"/> is <see cref="ServerTrustMode.CustomRoots"/>.</value>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>
+    /// <see cref="ServerTrustMode.CustomRoots"/> and <see cref="ServerTrustMode.SystemAndCustomRoots"/> need at least one
+    /// root from this path, <see cref="RootCertificatesBase64"/> or <see cref="Store"/>; the sources add up.
+    /// </remarks>
     public string? RootCertificatesPath { get; set; }
+
+    /// <summary>
+    /// Gets or sets trusted root certificates given inline: the base64 text of a DER certificate, or of a PEM bundle
+    /// (convenient for an environment variable or a secret store entry).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? RootCertificatesBase64 { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name of the certificate store that holds a trusted root certificate (for example <c>Root</c>
+    /// or <c>My</c>), used with <see cref="Location"/> and <see cref="Thumbprint"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no store is read.</value>
+    public string? Store { get; set; }
+
+    /// <summary>
+    /// Gets or sets the location of <see cref="Store"/>.
+    /// </summary>
+    /// <value>The default value is <see cref="StoreLocation.CurrentUser"/>.</value>
+    public StoreLocation Location { get; set; } = StoreLocation.CurrentUser;
+
+    /// <summary>
+    /// Gets or sets the SHA-1 or SHA-256 thumbprint of the root certificate to take from <see cref="Store"/>.
+    /// Required when <see cref="Store"/> is set.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? Thumbprint { get; set; }
+
+    /// <summary>
+    /// Gets or sets the path of a PEM bundle (or one DER certificate) of intermediate CA certificates that the chain may
+    /// use in addition to those the server sends (<see cref="X509ChainPolicy.ExtraStore"/>). They are never trust
+    /// anchors.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? IntermediateCertificatesPath { get; set; }
+
+    /// <summary>
+    /// Gets the pinned public keys: each the base64 SHA-256 hash of a certificate's DER SubjectPublicKeyInfo, as printed
+    /// by <c>openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64</c>.
+    /// </summary>
+    /// <value>The default value is an empty list: no pinning.</value>
+    /// <remarks>
+    /// When the list is not empty, at least one certificate of the validated chain (leaf, intermediate or root) must
+    /// have one of these keys. Pinning is checked in addition to chain and host name validation, never instead; list a
+    /// backup pin for key rollover.
+    /// </remarks>
+    public IList<string> PinnedPublicKeys { get; } = [];
+
+    /// <summary>
+    /// Gets the identities the server may have, each <c>dns:</c> followed by a DNS subject alternative name,
+    /// <c>uri:</c> followed by a URI subject alternative name (for example a SPIFFE ID <c>uri:spiffe://corp/payments</c>)
+    /// or <c>subject:</c> followed by a distinguished name (<c>subject:CN=api, O=Corp</c>).
+    /// </summary>
+    /// <value>The default value is an empty list: any server that passes the other checks is allowed.</value>
+    /// <remarks>
+    /// When the list is not empty, the server's leaf certificate must match at least one entry. This is checked in
+    /// addition to host name validation, never instead of it. DNS names and URIs are compared exactly (DNS names
+    /// ignoring case, no wildcards).
+    /// </remarks>
+    public IList<string> AllowedServerIdentities { get; } = [];
+
+    /// <summary>
+    /// Gets or sets whether and how the revocation of the server's chain is checked.
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="X509RevocationMode.NoCheck"/>, the platform's own default for
+    /// <see cref="HttpClient"/>. Many private CAs publish no CRL or OCSP endpoint, and with <see cref="X509RevocationMode.Online"/>
+    /// an unreachable endpoint fails every handshake as "revocation unknown"; turn it on when the CA publishes revocation
+    /// information that the client can reach.
+    /// </value>
+    public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.NoCheck;
+
+    /// <summary>
+    /// Gets or sets the longest time a handshake may spend downloading revocation information (and missing
+    /// certificates) when <see cref="RevocationMode"/> is <see cref="X509RevocationMode.Online"/>
+    /// (<see cref="X509ChainPolicy.UrlRetrievalTimeout"/>). Between 1 millisecond and 1 minute.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    /// <remarks>
+    /// Without it the platform waits about 15 seconds per unreachable URL, and the handler's <c>ConnectTimeout</c> does
+    /// not interrupt the wait. When the time runs out the revocation status is unknown and the server is rejected.
+    /// </remarks>
+    public TimeSpan RevocationTimeout { get; set; } = DefaultRevocationTimeout;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether every server certificate is accepted: no chain, host name, validity
+    /// or strictness check. For local development against a server whose certificate cannot be trusted.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// <para>
+    /// Refused at startup (a <see cref="ClientCertificateException"/> with
+    /// <see cref="ClientCertificateFailureReason.InvalidServerTrust"/>) unless the host environment is
+    /// <c>Development</c>: <c>IHostEnvironment.EnvironmentName</c> when a host is used, otherwise the
+    /// <c>DOTNET_ENVIRONMENT</c> or <c>ASPNETCORE_ENVIRONMENT</c> environment variable. A production deployment, whose
+    /// environment defaults to <c>Production</c>, cannot turn it on through configuration alone.
+    /// </para>
+    /// <para>
+    /// When allowed it logs a warning at startup and on every server certificate it accepts.
+    /// <see cref="PinnedPublicKeys"/>, <see cref="AllowedServerIdentities"/> and validators still apply.
+    /// </para>
+    /// </remarks>
+    public bool DangerousAcceptAnyServerCertificate { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a server certificate signed with SHA-1 (or MD5) is accepted. The
+    /// platform accepts it; ClientCertHttp rejects it by default as
+    /// <see cref="ServerCertificateFailureReason.WeakSignatureAlgorithm"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowSha1SignedServerCertificate { get; set; }
+
+    /// <summary>
+    /// Gets or sets the smallest RSA key, in bits, accepted in the server's certificate. Smaller keys are rejected as
+    /// <see cref="ServerCertificateFailureReason.WeakKey"/>; the platform accepts them.
+    /// </summary>
+    /// <value>The default value is 2048.</value>
+    public int MinimumRsaKeySize { get; set; } = 2048;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a server certificate without a subject alternative name extension
+    /// (whose host name can only match its common name) is accepted. The platform accepts it; ClientCertHttp rejects it
+    /// by default as <see cref="ServerCertificateFailureReason.MissingSubjectAlternativeName"/>, as browsers do.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowServerCertificateWithoutSubjectAlternativeName { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a CA certificate (basic constraints CA:TRUE) is accepted as the server's
+    /// own certificate. The platform accepts it; ClientCertHttp rejects it by default as
+    /// <see cref="ServerCertificateFailureReason.CertificateAuthorityAsServerCertificate"/>: a server holding a CA key
+    /// could issue certificates for any name under the same root.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowCertificateAuthorityAsServerCertificate { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the client's <see cref="IServerCertificateValidator"/>s replace the
+    /// built-in verdict instead of only adding restrictions to it.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: validators run only for certificates the built-in checks accepted, and can only reject.</value>
+    /// <remarks>
+    /// When <see langword="true"/>, validators also run for certificates the built-in checks rejected
+    /// (<see cref="ServerCertificateValidationContext.BuiltInFailure"/> says why), and the certificate is accepted
+    /// when every validator returns <see cref="ServerCertificateValidationResult.Accept"/>. The client then trusts
+    /// whatever its validators trust: use it only for validation the built-in checks cannot express. The host name
+    /// check is the exception: a certificate not issued for the host is rejected whatever the validators say (only
+    /// <see cref="DangerousAcceptAnyServerCertificate"/> turns that off). Requires at least one validator and logs a
+    /// warning at startup.
+    /// </remarks>
+    public bool ValidatorsReplaceBuiltInVerdict { get; set; }
 }

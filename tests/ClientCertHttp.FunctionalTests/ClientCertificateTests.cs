@@ -168,8 +168,10 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
         var thrown = await act.Should().ThrowAsync<HttpRequestException>();
-        thrown.WithInnerException<AuthenticationException>();
         thrown.Which.Should().BeOfType<ClientCertHttpRequestException>().Which.Attempts.Should().Be(1, "a trust failure is not retried");
+        var rejection = thrown.WithInnerException<ServerCertificateValidationException>().Which;
+        rejection.Should().BeAssignableTo<AuthenticationException>();
+        rejection.Reason.Should().BeOneOf(ServerCertificateFailureReason.PartialChain, ServerCertificateFailureReason.UntrustedRoot);
     }
 
     [Fact]
@@ -190,7 +192,9 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<AuthenticationException>();
+        var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
+        rejection.Should().BeAssignableTo<AuthenticationException>();
+        rejection.Reason.Should().Be(ServerCertificateFailureReason.NameMismatch);
         server.Reports.Should().BeEmpty();
     }
 
@@ -208,7 +212,9 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
 
-        (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<AuthenticationException>();
+        var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
+        rejection.Should().BeAssignableTo<AuthenticationException>();
+        rejection.Reason.Should().Be(ServerCertificateFailureReason.PartialChain, "the other CA's intermediate leads to a root the client does not know");
     }
 
     private void AssertFullChain(ClientCertificateReport report)

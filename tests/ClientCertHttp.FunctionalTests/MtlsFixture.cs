@@ -51,9 +51,9 @@ public sealed class MtlsFixture : IAsyncLifetime
         options.ServerTrust.RootCertificatesPath = RootPemPath;
     }
 
-    public static async Task<IHost> StartHostAsync(Action<IServiceCollection> configure)
+    public static async Task<IHost> StartHostAsync(Action<IServiceCollection> configure, string environmentName = "Production")
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = environmentName });
         configure(builder.Services);
         var host = builder.Build();
         await host.StartAsync();

@@ -54,6 +54,18 @@ public sealed class TestCertificateAuthority : IDisposable
     /// <param name="keyAlgorithm">Key algorithm of both CA certificates.</param>
     /// <returns>The new authority; dispose it to release the CA certificates.</returns>
     public static TestCertificateAuthority Create(string name = "ClientCertHttp Test", TestKeyAlgorithm keyAlgorithm = TestKeyAlgorithm.Ecdsa)
+        => Create(name, keyAlgorithm, intermediateCrlUrl: null);
+
+    /// <summary>
+    /// Creates a root and an intermediate CA, valid from one day ago for ten years, whose intermediate names
+    /// <paramref name="intermediateCrlUrl"/> as its CRL distribution point (serve <see cref="BuildRootCrl"/> there),
+    /// so that revocation checking of the whole chain can succeed.
+    /// </summary>
+    /// <param name="name">Prefix of the CA common names.</param>
+    /// <param name="keyAlgorithm">Key algorithm of both CA certificates.</param>
+    /// <param name="intermediateCrlUrl">The CRL distribution point of the intermediate, or <see langword="null"/> for none.</param>
+    /// <returns>The new authority; dispose it to release the CA certificates.</returns>
+    public static TestCertificateAuthority Create(string name, TestKeyAlgorithm keyAlgorithm, Uri? intermediateCrlUrl)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
@@ -64,7 +76,7 @@ public sealed class TestCertificateAuthority : IDisposable
         X509Certificate2 root = CreateRoot(name, keyAlgorithm, notBefore, notAfter);
         try
         {
-            X509Certificate2 intermediate = CreateIntermediate(name, keyAlgorithm, root, notBefore, notAfter);
+            X509Certificate2 intermediate = CreateIntermediate(name, keyAlgorithm, root, notBefore, notAfter, intermediateCrlUrl);
             return new TestCertificateAuthority(name, keyAlgorithm, root, intermediate);
         }
         catch
@@ -266,6 +278,40 @@ public sealed class TestCertificateAuthority : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Builds a DER CRL signed by <see cref="Intermediate"/> that revokes <paramref name="revoked"/> (none: an empty,
+    /// valid CRL). Serve it at the URL given in <see cref="TestCertificateOptions.CrlDistributionPoints"/>.
+    /// </summary>
+    /// <param name="revoked">The certificates to list as revoked.</param>
+    /// <returns>The DER-encoded CRL, valid from one hour ago for seven days.</returns>
+    public byte[] BuildIntermediateCrl(params X509Certificate2[] revoked)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return BuildCrl(Intermediate, revoked);
+    }
+
+    /// <summary>Builds an empty DER CRL signed by <see cref="Root"/>, for the intermediate's distribution point.</summary>
+    /// <returns>The DER-encoded CRL, valid from one hour ago for seven days.</returns>
+    public byte[] BuildRootCrl()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return BuildCrl(Root, []);
+    }
+
+    private static byte[] BuildCrl(X509Certificate2 issuer, X509Certificate2[] revoked)
+    {
+        ArgumentNullException.ThrowIfNull(revoked);
+        var builder = new CertificateRevocationListBuilder();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        foreach (X509Certificate2 certificate in revoked)
+        {
+            builder.AddEntry(certificate, now.AddMinutes(-10), X509RevocationReason.KeyCompromise);
+        }
+
+        RSASignaturePadding? padding = issuer.GetRSAPublicKey() is { } rsa ? RSASignaturePadding.Pkcs1 : null;
+        return builder.Build(issuer, crlNumber: 1, nextUpdate: now.AddDays(7), HashAlgorithmName.SHA256, padding, thisUpdate: now.AddHours(-1));
+    }
+
     /// <summary>Disposes <see cref="Root"/> and <see cref="Intermediate"/>.</summary>
     public void Dispose()
     {
@@ -342,6 +388,11 @@ public sealed class TestCertificateAuthority : IDisposable
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
         }
 
+        if (options.CrlDistributionPoints.Count > 0)
+        {
+            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension(options.CrlDistributionPoints.Select(u => u.AbsoluteUri)));
+        }
+
         if (options.DnsNames.Count > 0 || options.IpAddresses.Count > 0 || options.UriNames.Count > 0)
         {
             var san = new SubjectAlternativeNameBuilder();
@@ -395,7 +446,7 @@ public sealed class TestCertificateAuthority : IDisposable
         return Sign(request, request.SubjectName, key, key, notBefore, notAfter);
     }
 
-    private static X509Certificate2 CreateIntermediate(string name, TestKeyAlgorithm keyAlgorithm, X509Certificate2 root, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    private static X509Certificate2 CreateIntermediate(string name, TestKeyAlgorithm keyAlgorithm, X509Certificate2 root, DateTimeOffset notBefore, DateTimeOffset notAfter, Uri? crlUrl)
     {
         using AsymmetricAlgorithm key = CreateKey(keyAlgorithm, 2048);
         CertificateRequest request = CreateRequest(CommonName($"{name} Intermediate CA"), key, HashAlgorithmName.SHA256);
@@ -403,6 +454,11 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        if (crlUrl is not null)
+        {
+            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([crlUrl.AbsoluteUri]));
+        }
+
         using AsymmetricAlgorithm rootKey = GetPrivateKey(root);
         return Sign(request, root.SubjectName, rootKey, key, notBefore, notAfter);
     }
@@ -414,7 +470,7 @@ public sealed class TestCertificateAuthority : IDisposable
     /// </summary>
     private static X509Certificate2 Sign(CertificateRequest request, X500DistinguishedName issuerName, AsymmetricAlgorithm issuerKey, AsymmetricAlgorithm subjectKey, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
-        X509SignatureGenerator generator = issuerKey switch
+        X509SignatureGenerator generator = request.HashAlgorithm == HashAlgorithmName.SHA1 ? new Sha1SignatureGenerator(issuerKey) : issuerKey switch
         {
             ECDsa ecdsa => X509SignatureGenerator.CreateForECDsa(ecdsa),
             RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1),

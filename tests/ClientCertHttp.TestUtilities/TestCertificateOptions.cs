@@ -48,6 +48,9 @@ public sealed class TestCertificateOptions
     /// <summary>URIs for the subject alternative name extension.</summary>
     public IList<Uri> UriNames { get; set; } = [];
 
+    /// <summary>CRL distribution point URLs (for example a <see cref="CrlTestServer"/> address); empty omits the extension.</summary>
+    public IList<Uri> CrlDistributionPoints { get; set; } = [];
+
     /// <summary>When <see langword="true"/>, the basic constraints extension says CA:true.</summary>
     public bool IsCertificateAuthority { get; set; }
 }

@@ -59,6 +59,17 @@ public sealed class ClientCertFixture : IDisposable
         return failure.Should().BeOfType<ClientCertificateException>().Subject;
     }
 
+    /// <summary>Finds the SocketsHttpHandler that new requests of a factory-built pipeline go to.</summary>
+    public static SocketsHttpHandler PrimaryHandler(HttpMessageHandler handler)
+    {
+        while (handler is DelegatingHandler delegating)
+        {
+            handler = delegating.InnerHandler!;
+        }
+
+        return handler.Should().BeOfType<ClientCertHttp.Internal.RotatingClientCertificateHandler>().Subject.CurrentHandler;
+    }
+
     public static X509Certificate2 PublicOnly(X509Certificate2 certificate) => X509CertificateLoader.LoadCertificate(certificate.RawData);
 
     public void Dispose()

@@ -125,6 +125,69 @@ public static class ClientCertHttpClientBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds a rule of your own about the server's certificate, created from the service provider (so it can take
+    /// dependencies) once per loaded options of the client.
+    /// </summary>
+    /// <typeparam name="TValidator">The validator type; constructed with <see cref="ActivatorUtilities"/>, so its constructor may take registered services.</typeparam>
+    /// <param name="builder">The builder of a client configured with <c>AddClientCertHttpClient</c> or <c>AddClientCertificate</c>.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Validators run in registration order after the built-in checks, and by default only for certificates the
+    /// built-in checks accepted: they can add restrictions, not remove them (see
+    /// <see cref="ServerTrustOptions.ValidatorsReplaceBuiltInVerdict"/>). The instance is shared by every handshake of the
+    /// client and must be thread-safe.
+    /// </remarks>
+    public static IHttpClientBuilder AddServerCertificateValidator<TValidator>(this IHttpClientBuilder builder)
+        where TValidator : class, IServerCertificateValidator
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return AddServerCertificateValidatorCore(builder, serviceProvider => ActivatorUtilities.GetServiceOrCreateInstance<TValidator>(serviceProvider));
+    }
+
+    /// <summary>
+    /// Adds a rule of your own about the server's certificate, given as an instance.
+    /// </summary>
+    /// <param name="builder">The builder of a client configured with <c>AddClientCertHttpClient</c> or <c>AddClientCertificate</c>.</param>
+    /// <param name="validator">The validator; it must be thread-safe.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="validator"/> is <see langword="null"/>.</exception>
+    /// <remarks>See <see cref="AddServerCertificateValidator{TValidator}(IHttpClientBuilder)"/> for the order and the rules.</remarks>
+    public static IHttpClientBuilder AddServerCertificateValidator(this IHttpClientBuilder builder, IServerCertificateValidator validator)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(validator);
+        return AddServerCertificateValidatorCore(builder, _ => validator);
+    }
+
+    /// <summary>
+    /// Adds a rule of your own about the server's certificate, given as a delegate.
+    /// </summary>
+    /// <param name="builder">The builder of a client configured with <c>AddClientCertHttpClient</c> or <c>AddClientCertificate</c>.</param>
+    /// <param name="validate">
+    /// Decides about the certificate: return <see cref="ServerCertificateValidationResult.Accept"/> or
+    /// <see cref="ServerCertificateValidationResult.Reject"/>. Called concurrently; it must be thread-safe and fast.
+    /// </param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="validate"/> is <see langword="null"/>.</exception>
+    /// <remarks>See <see cref="AddServerCertificateValidator{TValidator}(IHttpClientBuilder)"/> for the order and the rules.</remarks>
+    public static IHttpClientBuilder AddServerCertificateValidator(
+        this IHttpClientBuilder builder,
+        Func<ServerCertificateValidationContext, ServerCertificateValidationResult> validate)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(validate);
+        var validator = new DelegateServerCertificateValidator(validate);
+        return AddServerCertificateValidatorCore(builder, _ => validator);
+    }
+
+    private static IHttpClientBuilder AddServerCertificateValidatorCore(IHttpClientBuilder builder, Func<IServiceProvider, IServerCertificateValidator> factory)
+    {
+        builder.Services.Configure<ServerCertificateValidatorRegistrations>(builder.Name, registrations => registrations.Factories.Add(factory));
+        return builder;
+    }
+
     internal static IHttpClientBuilder AddClientCertificateCore(
         IHttpClientBuilder builder,
         IConfiguration? configuration,

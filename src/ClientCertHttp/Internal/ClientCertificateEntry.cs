@@ -394,9 +394,12 @@ internal sealed class ClientCertificateEntry : IDisposable
             yield return Path.Combine(folder, DirectoryCertificateLoader.KeyFileName);
         }
 
-        if (!string.IsNullOrWhiteSpace(options.ServerTrust?.RootCertificatesPath))
+        foreach (var path in new[] { options.ServerTrust?.RootCertificatesPath, options.ServerTrust?.IntermediateCertificatesPath })
         {
-            yield return CertificateFile.ResolvePath(options.ServerTrust.RootCertificatesPath);
+            if (!string.IsNullOrWhiteSpace(path))
+            {
+                yield return CertificateFile.ResolvePath(path);
+            }
         }
     }
 }

@@ -68,20 +68,21 @@ internal sealed class ClientCertificateHandlerFilter(
                 $"HTTP client '{clientName}': its SocketsHttpHandler already has a client certificate setting (SslOptions.ClientCertificates, ClientCertificateContext or LocalCertificateSelectionCallback) made by other code. ClientCertHttp owns the client certificate of this client; remove the other setting.");
         }
 
-        if (ssl.RemoteCertificateValidationCallback is not null
-            || (state.ServerChainPolicy is not null && ssl.CertificateChainPolicy is not null))
+        var callback = state.ServerVerifier.Callback;
+        if ((ssl.RemoteCertificateValidationCallback is not null && !ReferenceEquals(ssl.RemoteCertificateValidationCallback, callback))
+            || (ssl.CertificateChainPolicy is not null && ssl.RemoteCertificateValidationCallback is null))
         {
             throw new ClientCertificateException(
                 clientName,
                 ClientCertificateFailureReason.UnsupportedPrimaryHandler,
-                $"HTTP client '{clientName}': its SocketsHttpHandler has its own server certificate validation (SslOptions.RemoteCertificateValidationCallback or CertificateChainPolicy). Configure server trust through the client's ServerTrust options instead, so that chain and host name validation stay on.");
+                $"HTTP client '{clientName}': its SocketsHttpHandler has its own server certificate validation (SslOptions.RemoteCertificateValidationCallback or CertificateChainPolicy). Configure server trust through the client's ServerTrust options, and add rules of your own with AddServerCertificateValidator, so that chain and host name validation stay on.");
         }
 
         ssl.ClientCertificateContext = state.Certificate.Context;
-        if (state.ServerChainPolicy is not null)
-        {
-            // A copy per handler (not per request): the handler owns its options and may be configured further.
-            ssl.CertificateChainPolicy = state.ServerChainPolicy.Clone();
-        }
+
+        // A copy per handler (not per request): the handler owns its options. SslStream builds the server's chain once
+        // per handshake with this policy, and the callback only reads that chain.
+        ssl.CertificateChainPolicy = state.ServerTrust.ChainPolicy.Clone();
+        ssl.RemoteCertificateValidationCallback = callback;
     }
 }

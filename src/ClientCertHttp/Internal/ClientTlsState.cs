@@ -1,15 +1,19 @@
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Trust;
 
 namespace ClientCertHttp.Internal;
 
 /// <summary>Everything a client's handlers need for TLS, built once per options instance.</summary>
-internal sealed class ClientTlsState(LoadedClientCertificate certificate, X509ChainPolicy? serverChainPolicy) : IDisposable
+internal sealed class ClientTlsState(LoadedClientCertificate certificate, ServerTrustSettings serverTrust, ServerCertificateVerifier serverVerifier) : IDisposable
 {
     public LoadedClientCertificate Certificate { get; } = certificate;
 
-    /// <summary>Gets the chain policy for validating the server, or <see langword="null"/> for the platform's default.</summary>
-    public X509ChainPolicy? ServerChainPolicy { get; } = serverChainPolicy;
+    /// <summary>Gets the server trust settings; their chain policy is cloned into every handler.</summary>
+    public ServerTrustSettings ServerTrust { get; } = serverTrust;
+
+    /// <summary>Gets the server certificate validation callback shared by every handler of the client.</summary>
+    public ServerCertificateVerifier ServerVerifier { get; } = serverVerifier;
 
     /// <summary>Tells whether another state sends the same certificate chain and trusts the same server roots.</summary>
     public bool HasSameMaterial(ClientTlsState other)
@@ -19,26 +23,17 @@ internal sealed class ClientTlsState(LoadedClientCertificate certificate, X509Ch
             return false;
         }
 
-        var mine = ServerChainPolicy?.CustomTrustStore;
-        var theirs = other.ServerChainPolicy?.CustomTrustStore;
-        if (mine is null || theirs is null)
-        {
-            return mine is null && theirs is null;
-        }
-
-        return mine.Count == theirs.Count
-            && mine.Zip(theirs).All(pair => pair.First.RawDataMemory.Span.SequenceEqual(pair.Second.RawDataMemory.Span));
+        return SameCertificates(ServerTrust.CustomRoots, other.ServerTrust.CustomRoots)
+            && SameCertificates(ServerTrust.Intermediates, other.ServerTrust.Intermediates);
     }
+
+    private static bool SameCertificates(X509Certificate2Collection mine, X509Certificate2Collection theirs) =>
+        mine.Count == theirs.Count
+        && mine.Zip(theirs).All(pair => pair.First.RawDataMemory.Span.SequenceEqual(pair.Second.RawDataMemory.Span));
 
     public void Dispose()
     {
         Certificate.Dispose();
-        if (ServerChainPolicy is not null)
-        {
-            foreach (var root in ServerChainPolicy.CustomTrustStore)
-            {
-                root.Dispose();
-            }
-        }
+        ServerTrust.Dispose();
     }
 }

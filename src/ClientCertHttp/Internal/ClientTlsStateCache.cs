@@ -5,7 +5,9 @@ using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
 
@@ -21,21 +23,31 @@ internal sealed class ClientTlsStateCache : IDisposable
     private readonly ILogger _logger;
     private readonly ClientCertHttpInstruments _instruments;
     private readonly ClientCertHttpClientRegistry? _registry;
-    private readonly IServiceProvider? _services;
+    private readonly IServiceProvider _services;
+    private readonly IOptionsMonitor<ServerCertificateValidatorRegistrations> _validators;
+    private readonly string _environmentName;
 
     public ClientTlsStateCache(
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         ClientCertHttpInstruments instruments,
-        ClientCertHttpClientRegistry? registry = null,
-        IServiceProvider? services = null)
+        ClientCertHttpClientRegistry? registry,
+        IServiceProvider services)
     {
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger(Log.CategoryName);
         _instruments = instruments;
         _registry = registry;
         _services = services;
+        _validators = services.GetRequiredService<IOptionsMonitor<ServerCertificateValidatorRegistrations>>();
         instruments.Attach(() => _entries.Values);
+
+        // The rule that fences DangerousAcceptAnyServerCertificate: the host's environment, or the variables the
+        // hosts read, defaulting (as they do) to Production.
+        _environmentName = services.GetService<IHostEnvironment>()?.EnvironmentName
+            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+            ?? Environments.Production;
     }
 
     /// <summary>Gets the entries of the clients loaded so far.</summary>
@@ -59,7 +71,7 @@ internal sealed class ClientTlsStateCache : IDisposable
                     entry = new ClientCertificateEntry(this, clientName, options, state, _timeProvider, _logger, _instruments);
                     _entries[clientName] = entry;
                     entry.Start(_registry?.ProviderCount(clientName) > 0
-                        ? _services?.GetKeyedService<ICertificateProvider>(clientName)
+                        ? _services.GetKeyedService<ICertificateProvider>(clientName)
                         : null);
                     return entry;
                 }
@@ -96,11 +108,14 @@ internal sealed class ClientTlsStateCache : IDisposable
     {
         var names = SettingNames.For(clientName, options);
         var problems = new List<ClientCertificateException>();
-        var chainPolicy = ServerTrustPolicy.Create(names, options.ServerTrust ?? new ServerTrustOptions(), problems);
-
+        var trustOptions = options.ServerTrust ?? new ServerTrustOptions();
+        var validatorFactories = _validators.Get(clientName).Factories;
+        var isDevelopment = string.Equals(_environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase);
+        ServerTrustSettings? trust = null;
         LoadedClientCertificate? certificate = null;
         try
         {
+            trust = ServerTrustPolicy.Create(names, trustOptions, isDevelopment, validatorFactories.Count, problems);
             try
             {
                 var certificateOptions = options.Certificate ?? new ClientCertificateOptions();
@@ -122,32 +137,44 @@ internal sealed class ClientTlsStateCache : IDisposable
                 problems.Add(ex);
             }
 
-            if (problems.Count > 0 || certificate is null)
+            if (problems.Count > 0 || certificate is null || trust is null)
             {
-                DisposeRoots(chainPolicy);
                 throw ClientCertificateException.Combine(clientName, problems);
             }
 
-            var state = new ClientTlsState(certificate, chainPolicy);
+            // Validators are created once per options instance, like the rest of the state: never per handshake.
+            var validators = validatorFactories.Select(factory => factory(_services)).ToArray();
+            var verifier = new ServerCertificateVerifier(clientName, trust, validators, _logger);
+            var state = new ClientTlsState(certificate, trust, verifier);
             certificate = null;
-            LogLoaded(clientName, state.Certificate, chainPolicy);
+            var settings = trust;
+            trust = null;
+            LogLoaded(clientName, state.Certificate, settings);
+            LogTrust(clientName, trustOptions, settings, validators.Length);
             return state;
         }
         finally
         {
             certificate?.Dispose();
+            trust?.Dispose();
         }
     }
 
-    private static void DisposeRoots(X509ChainPolicy? chainPolicy)
+    private void LogTrust(string clientName, ServerTrustOptions options, ServerTrustSettings trust, int validatorCount)
     {
-        foreach (var root in chainPolicy?.CustomTrustStore ?? [])
+        Log.ServerTrustConfigured(_logger, clientName, options.Mode, options.RevocationMode, options.RevocationTimeout, trust.Pins.Length, trust.AllowedIdentities.Length, validatorCount);
+        if (trust.DangerousAcceptAny)
         {
-            root.Dispose();
+            Log.DangerousAcceptAnyServerCertificateEnabled(_logger, clientName, _environmentName);
+        }
+
+        if (trust.ValidatorsReplaceBuiltInVerdict)
+        {
+            Log.ValidatorsReplaceBuiltInVerdict(_logger, clientName, validatorCount);
         }
     }
 
-    private void LogLoaded(string clientName, LoadedClientCertificate loaded, X509ChainPolicy? chainPolicy)
+    private void LogLoaded(string clientName, LoadedClientCertificate loaded, ServerTrustSettings trust)
     {
         var leaf = loaded.Certificate;
         if (_logger.IsEnabled(LogLevel.Information))
@@ -156,9 +183,9 @@ internal sealed class ClientTlsStateCache : IDisposable
             Log.ClientCertificateLoaded(_logger, clientName, loaded.Source, leaf.Subject, leaf.Thumbprint, new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), loaded.ChainLength, sent);
         }
 
-        if (chainPolicy is not null && _logger.IsEnabled(LogLevel.Information))
+        if (trust.CustomRoots.Count > 0 && _logger.IsEnabled(LogLevel.Information))
         {
-            var roots = chainPolicy.CustomTrustStore;
+            var roots = trust.CustomRoots;
             var subjects = string.Join(", ", roots.Select(r => $"'{r.Subject}'"));
             Log.ServerTrustCustomRoots(_logger, clientName, roots.Count, subjects);
         }

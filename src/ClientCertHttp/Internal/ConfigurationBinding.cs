@@ -58,8 +58,16 @@ internal sealed class ConfigurationBinding(string clientName, IConfiguration con
             {
                 CollectUnknownKeys(child, property.PropertyType, errors);
             }
+            else if (IsStringList(property.PropertyType) && !string.IsNullOrEmpty(child.Value) && !child.GetChildren().Any())
+            {
+                // The binder silently ignores a single string given for a list; for pins and identities that would
+                // drop a security setting without a word.
+                errors.Add($"the configuration key '{child.Path}' is a list: write it as a JSON array ([ \"…\" ]) or as indexed keys ('{child.Path}:0'), not as a single value.");
+            }
         }
     }
+
+    private static bool IsStringList(Type type) => typeof(IEnumerable<string>).IsAssignableFrom(type) && type != typeof(string);
 
     private static bool IsNestedOptions(Type type) =>
         type.IsClass && type != typeof(string) && type.Assembly == typeof(ClientCertHttpOptions).Assembly;

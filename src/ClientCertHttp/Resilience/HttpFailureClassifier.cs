@@ -108,6 +108,11 @@ public static partial class HttpFailureClassifier
                     : new(HttpFailureCategory.Canceled, "the request was canceled");
         }
 
+        if (Find<ServerCertificateValidationException>(exception) is { } serverRejected)
+        {
+            return new(HttpFailureCategory.ServerCertificateRejected, $"this client's trust checks rejected the server's certificate ({serverRejected.Reason}): {serverRejected.Message}");
+        }
+
         if (Find<AuthenticationException>(exception) is { } authentication)
         {
             return authentication.Message.Contains("remote certificate", StringComparison.OrdinalIgnoreCase)

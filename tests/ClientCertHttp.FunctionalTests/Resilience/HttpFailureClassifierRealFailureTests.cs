@@ -29,7 +29,7 @@ public sealed class HttpFailureClassifierRealFailureTests(MtlsFixture fixture, I
 
         var ex = await CaptureAsync(server.BaseAddress, Version.Parse(version));
 
-        Classify(ex).Category.Should().Be(HttpFailureCategory.ClientCertificateRejected);
+        Classify(ex).Category.Should().Be(HttpFailureCategory.ClientCertificateRejected, "the captured failure was {0}", ex);
     }
 
     [Fact]

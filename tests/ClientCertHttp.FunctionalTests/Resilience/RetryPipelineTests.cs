@@ -333,7 +333,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         var ex = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which;
         ex.Reason.Should().Be(ClientCertificateFailureReason.ServerCertificateRejected);
         ex.Attempts.Should().Be(1);
-        ex.InnerException.Should().BeOfType<AuthenticationException>();
+        ex.InnerException.Should().BeOfType<ServerCertificateValidationException>().Which.Should().BeAssignableTo<AuthenticationException>();
         ex.Message.Should().Contain("ServerTrust:RootCertificatesPath");
         server.TotalConnectionCount.Should().Be(1);
     }

@@ -74,14 +74,14 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         await host.StartAsync();
         var factory = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
 
-        var first = PrimaryHandler(factory.CreateHandler("payments"));
+        var first = ClientCertFixture.PrimaryHandler(factory.CreateHandler("payments"));
         var second = first;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (ReferenceEquals(first, second))
         {
             // The factory replaces the pipeline once the handler lifetime has passed.
             await Task.Delay(200, timeout.Token);
-            second = PrimaryHandler(factory.CreateHandler("payments"));
+            second = ClientCertFixture.PrimaryHandler(factory.CreateHandler("payments"));
         }
 
         second.Should().NotBeSameAs(first);
@@ -108,7 +108,7 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
             }));
         await host.StartAsync();
 
-        var primary = PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("existing"));
+        var primary = ClientCertFixture.PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("existing"));
 
         primary.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(5));
         primary.SslOptions.ClientCertificateContext.Should().NotBeNull();
@@ -129,18 +129,18 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         }));
         await host.StartAsync();
 
-        var primary = PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
+        var primary = ClientCertFixture.PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
 
         var policy = primary.SslOptions.CertificateChainPolicy;
         policy.Should().NotBeNull();
         policy!.TrustMode.Should().Be(System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust);
         policy.CustomTrustStore.Should().ContainSingle().Which.Thumbprint.Should().Be(fixture.Ca.Root.Thumbprint);
-        primary.SslOptions.RemoteCertificateValidationCallback.Should().BeNull("host name validation must stay with SslStream");
+        primary.SslOptions.RemoteCertificateValidationCallback.Should().NotBeNull("the library's callback adds its checks to SslStream's chain and host name verdict");
         await host.StopAsync();
     }
 
     [Fact]
-    public async Task AddClientCertHttpClient_SystemTrust_LeavesPlatformValidationUntouched()
+    public async Task AddClientCertHttpClient_SystemTrust_UsesTheSystemStoreWithABoundedRevocationPolicy()
     {
         var pfx = fixture.WriteClientPfx();
         using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", o =>
@@ -150,10 +150,15 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         }));
         await host.StartAsync();
 
-        var primary = PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
+        var primary = ClientCertFixture.PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
 
-        primary.SslOptions.CertificateChainPolicy.Should().BeNull();
-        primary.SslOptions.RemoteCertificateValidationCallback.Should().BeNull();
+        var policy = primary.SslOptions.CertificateChainPolicy;
+        policy.Should().NotBeNull();
+        policy!.TrustMode.Should().Be(System.Security.Cryptography.X509Certificates.X509ChainTrustMode.System);
+        policy.CustomTrustStore.Should().BeEmpty();
+        policy.RevocationMode.Should().Be(System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck);
+        policy.UrlRetrievalTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        primary.SslOptions.RemoteCertificateValidationCallback.Should().NotBeNull();
         await host.StopAsync();
     }
 
@@ -181,16 +186,6 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         collector.GetSnapshot().Should().NotContain(r => r.Message.Contains(Password, StringComparison.Ordinal)
             || r.StructuredState!.Any(kv => kv.Value != null && kv.Value.Contains(Password, StringComparison.Ordinal)));
         await host.StopAsync();
-    }
-
-    private static SocketsHttpHandler PrimaryHandler(HttpMessageHandler handler)
-    {
-        while (handler is DelegatingHandler delegating)
-        {
-            handler = delegating.InnerHandler!;
-        }
-
-        return handler.Should().BeOfType<ClientCertHttp.Internal.RotatingClientCertificateHandler>().Subject.CurrentHandler;
     }
 
     public interface ITypedClient;

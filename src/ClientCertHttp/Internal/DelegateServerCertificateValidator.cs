@@ -1,0 +1,7 @@
+namespace ClientCertHttp.Internal;
+
+/// <summary>Adapts the delegate overload of <c>AddServerCertificateValidator</c>.</summary>
+internal sealed class DelegateServerCertificateValidator(Func<ServerCertificateValidationContext, ServerCertificateValidationResult> validate) : IServerCertificateValidator
+{
+    public ServerCertificateValidationResult Validate(ServerCertificateValidationContext context) => validate(context);
+}

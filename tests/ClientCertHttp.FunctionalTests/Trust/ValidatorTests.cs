@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using ClientCertHttp.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace ClientCertHttp.FunctionalTests.Trust;
+
+/// <summary>Validator hooks (IServerCertificateValidator, delegates, DI) and the Dangerous switch against real servers.</summary>
+[Collection(MtlsServerGroup.Name)]
+public sealed class ValidatorTests(MtlsFixture fixture)
+{
+    [Fact]
+    public async Task DelegateValidator_Rejecting_IsReportedAsValidatorRejectedWithItsReason()
+    {
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", fixture.Configure)
+            .AddServerCertificateValidator(_ => ServerCertificateValidationResult.Reject("payments servers must be in the PCI zone")));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.ValidatorRejected);
+        ex.Message.Should().Contain("payments servers must be in the PCI zone");
+        ex.ServerThumbprint.Should().Be(fixture.Server.ServerCertificate.Thumbprint);
+    }
+
+    [Fact]
+    public async Task Validators_RunInRegistrationOrder_AndTheFirstRejectionStops()
+    {
+        var calls = new ConcurrentQueue<string>();
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", fixture.Configure)
+            .AddServerCertificateValidator(_ => Record(calls, "first", ServerCertificateValidationResult.Accept))
+            .AddServerCertificateValidator(_ => Record(calls, "second", ServerCertificateValidationResult.Reject("second says no")))
+            .AddServerCertificateValidator(_ => Record(calls, "third", ServerCertificateValidationResult.Accept)));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        calls.Should().Equal("first", "second");
+        ex.Message.Should().Contain("second says no");
+    }
+
+    [Fact]
+    public async Task Validators_AllAccepting_TheRequestSucceedsAndTheySeeTheHandshake()
+    {
+        var contexts = new ConcurrentQueue<(string Client, string Host, string Subject, int ChainLength, SslPolicyErrors Errors, ServerCertificateFailureReason? BuiltIn)>();
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", fixture.Configure)
+            .AddServerCertificateValidator(c =>
+            {
+                contexts.Enqueue((c.ClientName, c.TargetHost, c.Certificate.Subject, c.Chain.ChainElements.Count, c.SslPolicyErrors, c.BuiltInFailure));
+                return ServerCertificateValidationResult.Accept;
+            }));
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        contexts.Should().ContainSingle().Which.Should().Be(("payments", "127.0.0.1", fixture.Server.ServerCertificate.Subject, 3, SslPolicyErrors.None, (ServerCertificateFailureReason?)null));
+    }
+
+    [Fact]
+    public async Task DependencyInjectedValidator_UsesItsDependency()
+    {
+        using var host = await MtlsFixture.StartHostAsync(services =>
+        {
+            services.AddSingleton(new AllowedSubjects("CN=some-other-server"));
+            services.AddClientCertHttpClient("payments", fixture.Configure).AddServerCertificateValidator<SubjectAllowListValidator>();
+        });
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.ValidatorRejected);
+        ex.Message.Should().Contain("CN=some-other-server").And.Contain(nameof(SubjectAllowListValidator));
+    }
+
+    [Fact]
+    public async Task Validator_ByDefault_CannotOverruleABuiltInRejection()
+    {
+        var called = 0;
+        using var otherCa = TestCertificateAuthority.Create("Validator other");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+            })
+            .AddServerCertificateValidator(_ =>
+            {
+                Interlocked.Increment(ref called);
+                return ServerCertificateValidationResult.Accept;
+            }));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.PartialChain);
+        called.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task ValidatorsReplaceBuiltInVerdict_AcceptingValidator_AcceptsAServerTheBuiltInChecksReject()
+    {
+        var builtIn = new ConcurrentQueue<ServerCertificateFailureReason?>();
+        using var otherCa = TestCertificateAuthority.Create("Validator replaced");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = true;
+            })
+            .AddServerCertificateValidator(c =>
+            {
+                builtIn.Enqueue(c.BuiltInFailure);
+                return c.Certificate.Thumbprint == server.ServerCertificate.Thumbprint
+                    ? ServerCertificateValidationResult.Accept
+                    : ServerCertificateValidationResult.Reject("unknown server");
+            }));
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        builtIn.Should().ContainSingle().Which.Should().Be(ServerCertificateFailureReason.PartialChain);
+    }
+
+    [Fact]
+    public async Task ValidatorsReplaceBuiltInVerdict_CannotAcceptAWrongHostName()
+    {
+        var called = 0;
+        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
+        {
+            o.DnsNames = ["api.other.test"];
+            o.IpAddresses = [];
+        });
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = true;
+            })
+            .AddServerCertificateValidator(_ =>
+            {
+                Interlocked.Increment(ref called);
+                return ServerCertificateValidationResult.Accept;
+            }));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.NameMismatch);
+        called.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task DangerousAcceptAnyServerCertificate_InDevelopment_AcceptsAnUntrustedServerAndWarnsAtStartupAndPerValidation()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Dangerous");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await MtlsFixture.StartHostAsync(
+            services =>
+            {
+                services.AddLogging(b => b.AddFakeLogging());
+                services.AddClientCertHttpClient("payments", o =>
+                {
+                    fixture.Configure(o);
+                    o.BaseAddress = server.BaseAddress;
+                    o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
+                });
+            },
+            environmentName: "Development");
+        var collector = host.Services.GetFakeLogCollector();
+        collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 21 && r.Level == LogLevel.Warning, "the startup warning");
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        var accepted = collector.GetSnapshot().Where(r => r.Id.Id == 22).ToList();
+        accepted.Should().ContainSingle().Which.Level.Should().Be(LogLevel.Warning);
+        accepted[0].Message.Should().Contain(server.ServerCertificate.Thumbprint).And.Contain("RemoteCertificateChainErrors");
+    }
+
+    [Fact]
+    public async Task DangerousAcceptAnyServerCertificate_StillEnforcesPins()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Dangerous pinned");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await MtlsFixture.StartHostAsync(
+            services =>
+            {
+                services.AddLogging(b => b.AddFakeLogging());
+                services.AddClientCertHttpClient("payments", o =>
+                {
+                    fixture.Configure(o);
+                    o.BaseAddress = server.BaseAddress;
+                    o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
+                    o.ServerTrust.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(fixture.Ca.Root.PublicKey.ExportSubjectPublicKeyInfo())));
+                });
+            },
+            environmentName: "Development");
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.PinMismatch);
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().NotContain(r => r.Id.Id == 22, "nothing was accepted");
+    }
+
+    [Fact]
+    public async Task DangerousAcceptAnyServerCertificate_OutsideDevelopment_FailsAtStartup()
+    {
+        var act = () => MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            fixture.Configure(o);
+            o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
+        }));
+
+        var ex = (await act.Should().ThrowAsync<ClientCertificateException>()).Which;
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidServerTrust);
+        ex.Message.Should().Contain("DangerousAcceptAnyServerCertificate").And.Contain("Development");
+    }
+
+    private static ServerCertificateValidationResult Record(ConcurrentQueue<string> calls, string name, ServerCertificateValidationResult result)
+    {
+        calls.Enqueue(name);
+        return result;
+    }
+
+    public sealed record AllowedSubjects(params string[] Subjects);
+
+    public sealed class SubjectAllowListValidator(AllowedSubjects allowed) : IServerCertificateValidator
+    {
+        public ServerCertificateValidationResult Validate(ServerCertificateValidationContext context) =>
+            allowed.Subjects.Contains(context.Certificate.Subject, StringComparer.Ordinal)
+                ? ServerCertificateValidationResult.Accept
+                : ServerCertificateValidationResult.Reject($"'{context.Certificate.Subject}' is not one of {string.Join(", ", allowed.Subjects)}");
+    }
+}
