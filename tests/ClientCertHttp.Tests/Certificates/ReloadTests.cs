@@ -275,6 +275,34 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task StoreSource_RenewedCertificateAdded_IsPickedUpAtTheNextStoreRefresh()
+    {
+        var tag = Guid.NewGuid().ToString("N");
+        var now = DateTimeOffset.UtcNow;
+        using var current = fixture.Ca.IssueClientCertificate($"CN=store-rotation-{tag}", o => o.NotAfter = now.AddDays(20));
+        using var renewed = fixture.Ca.IssueClientCertificate($"CN=store-rotation-{tag}", o => o.NotAfter = now.AddDays(90));
+        using var first = IsolatedUserStore.Add("My", current);
+        var time = new FakeTimeProvider(now);
+        using var host = ClientCertFixture.BuildHost(services =>
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.AddClientCertHttpClient(Client, o => o.Certificate.Subject = $"store-rotation-{tag}");
+        });
+        await host.StartAsync();
+        CurrentThumbprint(host).Should().Be(current.Thumbprint);
+        using var second = IsolatedUserStore.Add("My", renewed);
+
+        time.Advance(ClientCertificateEntry.StoreRefreshInterval - TimeSpan.FromSeconds(2));
+        CurrentThumbprint(host).Should().Be(current.Thumbprint, "stores are queried again once a minute, not on every poll");
+
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        CurrentThumbprint(host).Should().Be(renewed.Thumbprint, "the valid certificate that expires last is chosen again");
+        Entry(host).LastReload.Changed.Should().BeTrue();
+        await host.StopAsync();
+    }
+
     private static async Task<bool> WaitUntilAsync(Func<bool> condition)
     {
         // Bounded: file-change notifications usually arrive within a second; give them up to 15 s.
