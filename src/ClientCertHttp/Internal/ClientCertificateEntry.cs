@@ -169,6 +169,12 @@ internal sealed class ClientCertificateEntry : IDisposable
     /// <summary>Called whenever options validation sees an options instance for this client (configuration reloads).</summary>
     public void OnOptionsSeen(ClientCertHttpOptions options, ClientCertificateException? problems)
     {
+        // The common case (every CreateClient asks with the cached options instance) takes no lock.
+        if (ReferenceEquals(options, Volatile.Read(ref _lastSeenOptions)))
+        {
+            return;
+        }
+
         lock (_reloadLock)
         {
             if (ReferenceEquals(options, _lastSeenOptions) || _disposed)
@@ -176,7 +182,7 @@ internal sealed class ClientCertificateEntry : IDisposable
                 return;
             }
 
-            _lastSeenOptions = options;
+            Volatile.Write(ref _lastSeenOptions, options);
         }
 
         if (problems is not null)
