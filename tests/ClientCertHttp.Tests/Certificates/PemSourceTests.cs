@@ -64,8 +64,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_MissingKeyFile_FailsAsFileNotFound()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var keyPath = fixture.Temp.Combine("missing.key");
 
         var ex = await FailPemAsync(certPath, keyPath);
@@ -78,8 +77,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_MissingCertificateFile_FailsAsFileNotFound()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (_, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var certPath = fixture.Temp.Combine("missing.crt");
 
         var ex = await FailPemAsync(certPath, keyPath);
@@ -91,8 +89,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_WrongPassword_FailsAsWrongPasswordWithoutLeakingIt()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.EncryptedPkcs8);
 
         var ex = await FailPemAsync(certPath, keyPath, "not-the-key-password");
 
@@ -104,8 +101,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_EncryptedKeyWithoutPassword_FailsAsWrongPassword()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.EncryptedPkcs8);
 
         var ex = await FailPemAsync(certPath, keyPath);
 
@@ -183,8 +179,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_OpenSshKey_FailsAsUnsupportedKeyFormat()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-openssh.key");
         await File.WriteAllTextAsync(keyPath, PemEncoding.WriteString("OPENSSH PRIVATE KEY", RandomNumberGenerator.GetBytes(64)));
 
@@ -198,8 +193,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_CertificatePathHoldsOnlyAKey_FailsAsInvalidFormat()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (_, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
 
         var ex = await FailPemAsync(keyPath, keyPath);
 
@@ -211,8 +205,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_KeyPathHoldsNoKey_FailsAsNoPrivateKey()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
 
         var ex = await FailPemAsync(certPath, certPath);
 
@@ -223,8 +216,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_IterationCountAboveLimit_FailsBeforeDecrypting()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.EncryptedPkcs8);
 
         // A wrong password too: LoaderLimitExceeded rather than WrongPassword shows the count was refused before any
         // decryption was attempted.
@@ -238,8 +230,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_HostileIterationCount_IsRejectedWithoutDerivingTheKey()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-hostile.key");
 
         // int.MaxValue PBKDF2 iterations would take hours; the test finishing at all shows they were never run.
@@ -255,8 +246,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_BundleWithTooManyCertificates_FailsAsLoaderLimitExceeded()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var chainPath = fixture.Temp.Combine(Guid.NewGuid() + "-huge-chain.pem");
         await File.WriteAllTextAsync(chainPath, string.Concat(Enumerable.Repeat(fixture.Ca.Intermediate.ExportCertificatePem() + "\n", 40)));
 
@@ -271,8 +261,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [InlineData(ClientCertificateOptions.MaxKeyDerivationIterationLimit + 1)]
     public async Task PemSource_IterationLimitOutOfRange_FailsAsInvalidConfiguration(int limit)
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
 
         var ex = await FailPemAsync(certPath, keyPath, password: null, c => c.KeyDerivationIterationLimit = limit);
 
@@ -343,6 +332,13 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         }
 
         return writer.Encode();
+    }
+
+    /// <summary>Issues a fresh client certificate and writes it as <see cref="WritePem"/> does.</summary>
+    private (string CertPath, string KeyPath) WriteNewPem(TestPrivateKeyFormat format)
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        return WritePem(leaf, format);
     }
 
     private (string CertPath, string KeyPath) WritePem(X509Certificate2 leaf, TestPrivateKeyFormat format, bool includeIntermediate = true)
