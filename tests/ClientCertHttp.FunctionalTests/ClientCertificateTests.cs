@@ -177,11 +177,7 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
     [Fact]
     public async Task CustomRoots_StillValidateTheHostName()
     {
-        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var wrongName = fixture.IssueWrongNameServerCertificate();
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
 
         var rejection = await GetAuthenticationRejectionAsync(server);

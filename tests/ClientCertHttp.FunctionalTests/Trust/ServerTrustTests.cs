@@ -57,11 +57,7 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
     [Fact]
     public async Task CustomRoots_WrongHostName_IsRejectedAsNameMismatch()
     {
-        using var certificate = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var certificate = fixture.IssueWrongNameServerCertificate();
 
         var ex = await AssertRejectedAsync(certificate);
 

@@ -115,11 +115,7 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     public async Task ValidatorsReplaceBuiltInVerdict_CannotAcceptAWrongHostName()
     {
         var called = 0;
-        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var wrongName = fixture.IssueWrongNameServerCertificate();
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
         using var host = await StartClientAsync(server, replaceBuiltInVerdict: true, _ =>
         {
