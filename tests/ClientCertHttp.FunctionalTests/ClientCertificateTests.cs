@@ -177,23 +177,11 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
     [Fact]
     public async Task CustomRoots_StillValidateTheHostName()
     {
-        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var wrongName = fixture.IssueWrongNameServerCertificate();
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
-        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            fixture.Configure(o);
-            o.BaseAddress = server.BaseAddress;
-        }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 
-        var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
+        var rejection = await GetAuthenticationRejectionAsync(server);
 
-        var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
-        rejection.Should().BeAssignableTo<AuthenticationException>();
         rejection.Reason.Should().Be(ServerCertificateFailureReason.NameMismatch);
         server.Reports.Should().BeEmpty();
     }
@@ -203,6 +191,14 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
     {
         using var otherCa = TestCertificateAuthority.Create("Other");
         await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+
+        var rejection = await GetAuthenticationRejectionAsync(server);
+
+        rejection.Reason.Should().Be(ServerCertificateFailureReason.PartialChain, "the other CA's intermediate leads to a root the client does not know");
+    }
+
+    private async Task<ServerCertificateValidationException> GetAuthenticationRejectionAsync(MtlsTestServer server)
+    {
         using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
         {
             fixture.Configure(o);
@@ -214,7 +210,7 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
         var rejection = (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<ServerCertificateValidationException>().Which;
         rejection.Should().BeAssignableTo<AuthenticationException>();
-        rejection.Reason.Should().Be(ServerCertificateFailureReason.PartialChain, "the other CA's intermediate leads to a root the client does not know");
+        return rejection;
     }
 
     private void AssertFullChain(ClientCertificateReport report)

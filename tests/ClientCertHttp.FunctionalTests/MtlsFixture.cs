@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,6 +51,13 @@ public sealed class MtlsFixture : IAsyncLifetime
         options.ServerTrust.Mode = ServerTrustMode.CustomRoots;
         options.ServerTrust.RootCertificatesPath = RootPemPath;
     }
+
+    /// <summary>A server certificate from <see cref="Ca"/> that names only api.other.test, so it matches neither 127.0.0.1 nor localhost.</summary>
+    public X509Certificate2 IssueWrongNameServerCertificate() => Ca.IssueServerCertificate("CN=api.other.test", o =>
+    {
+        o.DnsNames = ["api.other.test"];
+        o.IpAddresses = [];
+    });
 
     public static async Task<IHost> StartHostAsync(Action<IServiceCollection> configure, string environmentName = "Production")
     {

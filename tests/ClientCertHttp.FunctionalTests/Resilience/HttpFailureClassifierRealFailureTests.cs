@@ -58,11 +58,7 @@ public sealed class HttpFailureClassifierRealFailureTests(MtlsFixture fixture, I
     [Fact]
     public async Task Classify_ServerCertificateForAnotherHost_IsServerCertificateRejected()
     {
-        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var wrongName = fixture.IssueWrongNameServerCertificate();
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
 
         var ex = await CaptureAsync(server.BaseAddress, HttpVersion.Version11);

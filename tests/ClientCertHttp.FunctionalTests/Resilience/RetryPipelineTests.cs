@@ -38,8 +38,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         });
         using var host = await StartClientAsync(server);
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         server.Reports.Should().HaveCount(3);
@@ -98,9 +97,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             return true;
         });
         using var host = await StartClientAsync(server);
-        using var client = CreateClient(host);
-
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         server.Reports.Should().ContainSingle();
@@ -117,8 +114,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             : Task.FromResult(false));
         using var host = await StartClientAsync(server);
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         server.Reports.Should().HaveCount(3);
@@ -130,8 +126,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status500InternalServerError));
         using var host = await StartClientAsync(server, o => o.Retry.MaxRetryAttempts = 2);
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
         server.Reports.Should().HaveCount(3);
@@ -156,9 +151,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             ? RespondAsync(context, StatusCodes.Status502BadGateway)
             : Task.FromResult(false));
         using var host = await StartClientAsync(server);
-        using var client = CreateClient(host);
-
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         retries.GetMeasurementSnapshot()
@@ -192,8 +185,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         using var host = await StartClientAsync(server, o => o.Retry.AttemptTimeout = TimeSpan.FromMilliseconds(300));
         var elapsed = Stopwatch.StartNew();
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         server.Reports.Should().HaveCount(2);
@@ -285,8 +277,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status503ServiceUnavailable));
         using var host = await StartClientAsync(server, o => o.Retry.Enabled = false);
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         server.Reports.Should().ContainSingle();
@@ -347,8 +338,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             "<html><head><title>400 No required SSL certificate was sent</title></head><body><center><h1>400 Bad Request</h1></center><center>No required SSL certificate was sent</center><hr><center>nginx</center></body></html>"));
         using var host = await StartClientAsync(server);
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).Should().Contain("No required SSL certificate was sent", "the classifier buffers the body it reads");
@@ -364,8 +354,7 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status403Forbidden));
         using var host = await StartClientAsync(server, o => o.Retry.TreatForbiddenAsCertificateRejection = optIn);
 
-        using var client = CreateClient(host);
-        using var response = await client.GetAsync(WhoAmI);
+        using var response = await GetWhoAmIAsync(host);
 
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         server.Reports.Should().ContainSingle();
@@ -391,6 +380,13 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
                 configure?.Invoke(o);
             });
         });
+
+    /// <summary>One GET through a client from the factory; the response is buffered, so it outlives the client.</summary>
+    private static async Task<HttpResponseMessage> GetWhoAmIAsync(IHost host)
+    {
+        using var client = CreateClient(host);
+        return await client.GetAsync(WhoAmI);
+    }
 
     private static HttpClient CreateClient(IHost host) => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 

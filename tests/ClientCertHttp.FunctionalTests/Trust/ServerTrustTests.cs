@@ -57,11 +57,7 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
     [Fact]
     public async Task CustomRoots_WrongHostName_IsRejectedAsNameMismatch()
     {
-        using var certificate = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var certificate = fixture.IssueWrongNameServerCertificate();
 
         var ex = await AssertRejectedAsync(certificate);
 
@@ -505,17 +501,9 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
         TestCertificateAuthority? ca = null)
     {
         await using var running = await StartServerAsync(certificate, server, ca);
-        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            fixture.Configure(o);
-            o.BaseAddress = useLocalhost ? running.LocalhostAddress : running.BaseAddress;
-            configure?.Invoke(o);
-        }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        using var host = await StartClientAsync(running, configure, useLocalhost);
+        await RequestAndAssertOkAsync(host, "payments");
 
-        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
-
-        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
         running.Reports.Should().ContainSingle().Which.Subject.Should().Be("CN=functional-client");
         await host.StopAsync();
     }
@@ -528,12 +516,7 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
         TestCertificateAuthority? ca = null)
     {
         await using var running = await StartServerAsync(certificate, server, ca);
-        using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            fixture.Configure(o);
-            o.BaseAddress = useLocalhost ? running.LocalhostAddress : running.BaseAddress;
-            configure?.Invoke(o);
-        }));
+        using var host = await StartClientAsync(running, configure, useLocalhost);
 
         var ex = await RequestAndGetRejectionAsync(host, "payments");
 
@@ -543,6 +526,23 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
         running.Reports.Should().BeEmpty("no request may reach a rejected server");
         await host.StopAsync();
         return ex;
+    }
+
+    private Task<IHost> StartClientAsync(MtlsTestServer running, Action<ClientCertHttpOptions>? configure, bool useLocalhost) =>
+        MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            fixture.Configure(o);
+            o.BaseAddress = useLocalhost ? running.LocalhostAddress : running.BaseAddress;
+            configure?.Invoke(o);
+        }));
+
+    internal static async Task RequestAndAssertOkAsync(IHost host, string clientName)
+    {
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(clientName);
+
+        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
     }
 
     internal static async Task<ServerCertificateValidationException> RequestAndGetRejectionAsync(IHost host, string clientName)

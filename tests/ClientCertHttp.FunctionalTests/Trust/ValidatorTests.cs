@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Security;
 using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -52,11 +53,9 @@ public sealed class ValidatorTests(MtlsFixture fixture)
                 contexts.Enqueue((c.ClientName, c.TargetHost, c.Certificate.Subject, c.Chain.ChainElements.Count, c.SslPolicyErrors, c.BuiltInFailure));
                 return ServerCertificateValidationResult.Accept;
             }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 
-        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+        await ServerTrustTests.RequestAndAssertOkAsync(host, "payments");
 
-        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
         contexts.Should().ContainSingle().Which.Should().Be(("payments", "127.0.0.1", fixture.Server.ServerCertificate.Subject, 3, SslPolicyErrors.None, (ServerCertificateFailureReason?)null));
     }
 
@@ -81,17 +80,11 @@ public sealed class ValidatorTests(MtlsFixture fixture)
         var called = 0;
         using var otherCa = TestCertificateAuthority.Create("Validator other");
         await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
-        using var host = await MtlsFixture.StartHostAsync(services => services
-            .AddClientCertHttpClient("payments", o =>
-            {
-                fixture.Configure(o);
-                o.BaseAddress = server.BaseAddress;
-            })
-            .AddServerCertificateValidator(_ =>
-            {
-                Interlocked.Increment(ref called);
-                return ServerCertificateValidationResult.Accept;
-            }));
+        using var host = await StartClientAsync(server, replaceBuiltInVerdict: false, _ =>
+        {
+            Interlocked.Increment(ref called);
+            return ServerCertificateValidationResult.Accept;
+        });
 
         var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
 
@@ -105,25 +98,16 @@ public sealed class ValidatorTests(MtlsFixture fixture)
         var builtIn = new ConcurrentQueue<ServerCertificateFailureReason?>();
         using var otherCa = TestCertificateAuthority.Create("Validator replaced");
         await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
-        using var host = await MtlsFixture.StartHostAsync(services => services
-            .AddClientCertHttpClient("payments", o =>
-            {
-                fixture.Configure(o);
-                o.BaseAddress = server.BaseAddress;
-                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = true;
-            })
-            .AddServerCertificateValidator(c =>
-            {
-                builtIn.Enqueue(c.BuiltInFailure);
-                return c.Certificate.Thumbprint == server.ServerCertificate.Thumbprint
-                    ? ServerCertificateValidationResult.Accept
-                    : ServerCertificateValidationResult.Reject("unknown server");
-            }));
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        using var host = await StartClientAsync(server, replaceBuiltInVerdict: true, c =>
+        {
+            builtIn.Enqueue(c.BuiltInFailure);
+            return c.Certificate.Thumbprint == server.ServerCertificate.Thumbprint
+                ? ServerCertificateValidationResult.Accept
+                : ServerCertificateValidationResult.Reject("unknown server");
+        });
 
-        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+        await ServerTrustTests.RequestAndAssertOkAsync(host, "payments");
 
-        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
         builtIn.Should().ContainSingle().Which.Should().Be(ServerCertificateFailureReason.PartialChain);
     }
 
@@ -131,24 +115,13 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     public async Task ValidatorsReplaceBuiltInVerdict_CannotAcceptAWrongHostName()
     {
         var called = 0;
-        using var wrongName = fixture.Ca.IssueServerCertificate("CN=api.other.test", o =>
-        {
-            o.DnsNames = ["api.other.test"];
-            o.IpAddresses = [];
-        });
+        using var wrongName = fixture.IssueWrongNameServerCertificate();
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ServerCertificate = wrongName);
-        using var host = await MtlsFixture.StartHostAsync(services => services
-            .AddClientCertHttpClient("payments", o =>
-            {
-                fixture.Configure(o);
-                o.BaseAddress = server.BaseAddress;
-                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = true;
-            })
-            .AddServerCertificateValidator(_ =>
-            {
-                Interlocked.Increment(ref called);
-                return ServerCertificateValidationResult.Accept;
-            }));
+        using var host = await StartClientAsync(server, replaceBuiltInVerdict: true, _ =>
+        {
+            Interlocked.Increment(ref called);
+            return ServerCertificateValidationResult.Accept;
+        });
 
         var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
 
@@ -161,25 +134,12 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     {
         using var otherCa = TestCertificateAuthority.Create("Dangerous");
         await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
-        using var host = await MtlsFixture.StartHostAsync(
-            services =>
-            {
-                services.AddLogging(b => b.AddFakeLogging());
-                services.AddClientCertHttpClient("payments", o =>
-                {
-                    fixture.Configure(o);
-                    o.BaseAddress = server.BaseAddress;
-                    o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
-                });
-            },
-            environmentName: "Development");
+        using var host = await StartDangerousDevelopmentClientAsync(server);
         var collector = host.Services.GetFakeLogCollector();
         collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 21 && r.Level == LogLevel.Warning, "the startup warning");
-        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 
-        using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
+        await ServerTrustTests.RequestAndAssertOkAsync(host, "payments");
 
-        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
         var accepted = collector.GetSnapshot().Where(r => r.Id.Id == 22).ToList();
         accepted.Should().ContainSingle().Which.Level.Should().Be(LogLevel.Warning);
         accepted[0].Message.Should().Contain(server.ServerCertificate.Thumbprint).And.Contain("RemoteCertificateChainErrors");
@@ -190,19 +150,9 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     {
         using var otherCa = TestCertificateAuthority.Create("Dangerous pinned");
         await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
-        using var host = await MtlsFixture.StartHostAsync(
-            services =>
-            {
-                services.AddLogging(b => b.AddFakeLogging());
-                services.AddClientCertHttpClient("payments", o =>
-                {
-                    fixture.Configure(o);
-                    o.BaseAddress = server.BaseAddress;
-                    o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
-                    o.ServerTrust.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(fixture.Ca.Root.PublicKey.ExportSubjectPublicKeyInfo())));
-                });
-            },
-            environmentName: "Development");
+        using var host = await StartDangerousDevelopmentClientAsync(
+            server,
+            t => t.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(fixture.Ca.Root.PublicKey.ExportSubjectPublicKeyInfo()))));
 
         var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
 
@@ -223,6 +173,34 @@ public sealed class ValidatorTests(MtlsFixture fixture)
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidServerTrust);
         ex.Message.Should().Contain("DangerousAcceptAnyServerCertificate").And.Contain("Development");
     }
+
+    private Task<IHost> StartClientAsync(
+        MtlsTestServer server,
+        bool replaceBuiltInVerdict,
+        Func<ServerCertificateValidationContext, ServerCertificateValidationResult> validate) =>
+        MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = replaceBuiltInVerdict;
+            })
+            .AddServerCertificateValidator(validate));
+
+    private Task<IHost> StartDangerousDevelopmentClientAsync(MtlsTestServer server, Action<ServerTrustOptions>? trust = null) =>
+        MtlsFixture.StartHostAsync(
+            services =>
+            {
+                services.AddLogging(b => b.AddFakeLogging());
+                services.AddClientCertHttpClient("payments", o =>
+                {
+                    fixture.Configure(o);
+                    o.BaseAddress = server.BaseAddress;
+                    o.ServerTrust.DangerousAcceptAnyServerCertificate = true;
+                    trust?.Invoke(o.ServerTrust);
+                });
+            },
+            environmentName: "Development");
 
     private static ServerCertificateValidationResult Record(ConcurrentQueue<string> calls, string name, ServerCertificateValidationResult result)
     {

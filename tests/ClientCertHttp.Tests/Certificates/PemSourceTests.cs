@@ -26,12 +26,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         using var leaf = fixture.Ca.IssueClientCertificate("CN=pem-client", o => o.KeyAlgorithm = algorithm);
         var (certPath, keyPath) = WritePem(leaf, format, includeIntermediate: true);
 
-        var report = await SourceTestHost.LoadAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.Password = format == TestPrivateKeyFormat.EncryptedPkcs8 ? Password : null;
-        });
+        var report = await LoadPemAsync(certPath, keyPath, format == TestPrivateKeyFormat.EncryptedPkcs8 ? Password : null);
 
         report.Thumbprint.Should().Be(leaf.Thumbprint);
         report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
@@ -45,12 +40,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8, includeIntermediate: false);
         var chainPath = TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(Guid.NewGuid() + "-chain.pem"), fixture.Ca.Intermediate);
 
-        var report = await SourceTestHost.LoadAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.ChainPath = chainPath;
-        });
+        var report = await LoadPemAsync(certPath, keyPath, password: null, c => c.ChainPath = chainPath);
 
         report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
     }
@@ -65,12 +55,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         var keyPath = fixture.Temp.Combine(id + ".key");
         await File.WriteAllTextAsync(keyPath, TestCertificateAuthority.ExportPrivateKeyPem(leaf, TestPrivateKeyFormat.EncryptedPkcs8, Password));
 
-        var report = await SourceTestHost.LoadAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.Password = Password;
-        });
+        var report = await LoadPemAsync(certPath, keyPath, Password);
 
         report.Thumbprint.Should().Be(leaf.Thumbprint);
         report.Intermediates.Should().Equal(fixture.Ca.Intermediate.Subject);
@@ -79,15 +64,10 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_MissingKeyFile_FailsAsFileNotFound()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var keyPath = fixture.Temp.Combine("missing.key");
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-        });
+        var ex = await FailPemAsync(certPath, keyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.FileNotFound);
         SourceTestHost.AssertNamesClientAndSource(ex, keyPath);
@@ -97,15 +77,10 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_MissingCertificateFile_FailsAsFileNotFound()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (_, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var certPath = fixture.Temp.Combine("missing.crt");
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-        });
+        var ex = await FailPemAsync(certPath, keyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.FileNotFound);
         SourceTestHost.AssertNamesClientAndSource(ex, certPath);
@@ -114,15 +89,9 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_WrongPassword_FailsAsWrongPasswordWithoutLeakingIt()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.EncryptedPkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.Password = "not-the-key-password";
-        });
+        var ex = await FailPemAsync(certPath, keyPath, "not-the-key-password");
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.WrongPassword);
         SourceTestHost.AssertNamesClientAndSource(ex, keyPath, "not-the-key-password", Password);
@@ -132,14 +101,9 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_EncryptedKeyWithoutPassword_FailsAsWrongPassword()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.EncryptedPkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-        });
+        var ex = await FailPemAsync(certPath, keyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.WrongPassword);
         ex.Message.Should().Contain("no password is configured");
@@ -154,11 +118,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
         var (_, otherKeyPath) = WritePem(other, TestPrivateKeyFormat.Pkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = otherKeyPath;
-        });
+        var ex = await FailPemAsync(certPath, otherKeyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.KeyDoesNotMatchCertificate);
         SourceTestHost.AssertNamesClientAndSource(ex, otherKeyPath);
@@ -173,12 +133,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
         var (_, rsaKeyPath) = WritePem(rsa, TestPrivateKeyFormat.EncryptedPkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = rsaKeyPath;
-            o.Certificate.Password = Password;
-        });
+        var ex = await FailPemAsync(certPath, rsaKeyPath, Password);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.KeyDoesNotMatchCertificate);
         ex.Message.Should().Contain("RSA key");
@@ -193,11 +148,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
         var (_, rsaKeyPath) = WritePem(rsa, TestPrivateKeyFormat.Pkcs1);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = rsaKeyPath;
-        });
+        var ex = await FailPemAsync(certPath, rsaKeyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.KeyDoesNotMatchCertificate);
         SourceTestHost.AssertNamesClientAndSource(ex, rsaKeyPath);
@@ -218,12 +169,7 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
             "-----END RSA PRIVATE KEY-----",
             string.Empty));
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.Password = Password;
-        });
+        var ex = await FailPemAsync(certPath, keyPath, Password);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.UnsupportedKeyFormat);
         ex.Message.Should().Contain("Proc-Type: 4,ENCRYPTED").And.Contain("openssl pkcs8 -topk8");
@@ -233,16 +179,11 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_OpenSshKey_FailsAsUnsupportedKeyFormat()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-openssh.key");
         await File.WriteAllTextAsync(keyPath, PemEncoding.WriteString("OPENSSH PRIVATE KEY", RandomNumberGenerator.GetBytes(64)));
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-        });
+        var ex = await FailPemAsync(certPath, keyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.UnsupportedKeyFormat);
         ex.Message.Should().Contain("OPENSSH PRIVATE KEY");
@@ -252,14 +193,9 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_CertificatePathHoldsOnlyAKey_FailsAsInvalidFormat()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (_, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (_, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = keyPath;
-            o.Certificate.KeyPath = keyPath;
-        });
+        var ex = await FailPemAsync(keyPath, keyPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidFormat);
         ex.Message.Should().Contain("no PEM certificate");
@@ -269,14 +205,9 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_KeyPathHoldsNoKey_FailsAsNoPrivateKey()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = certPath;
-        });
+        var ex = await FailPemAsync(certPath, certPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.NoPrivateKey);
         SourceTestHost.AssertNamesClientAndSource(ex, certPath);
@@ -285,18 +216,11 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_IterationCountAboveLimit_FailsBeforeDecrypting()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.EncryptedPkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.EncryptedPkcs8);
 
         // A wrong password too: LoaderLimitExceeded rather than WrongPassword shows the count was refused before any
         // decryption was attempted.
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.Password = "wrong";
-            o.Certificate.KeyDerivationIterationLimit = 50_000;
-        });
+        var ex = await FailPemAsync(certPath, keyPath, "wrong", c => c.KeyDerivationIterationLimit = 50_000);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
         ex.Message.Should().Contain("100000").And.Contain("50000").And.Contain("Certificate:KeyDerivationIterationLimit");
@@ -306,19 +230,13 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_HostileIterationCount_IsRejectedWithoutDerivingTheKey()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, _) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, _) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var keyPath = fixture.Temp.Combine(Guid.NewGuid() + "-hostile.key");
 
         // int.MaxValue PBKDF2 iterations would take hours; the test finishing at all shows they were never run.
         await File.WriteAllTextAsync(keyPath, PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", EncryptedKeyInfo(int.MaxValue)));
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.Password = Password;
-        });
+        var ex = await FailPemAsync(certPath, keyPath, Password);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
         ex.Message.Should().Contain(int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -328,17 +246,11 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task PemSource_BundleWithTooManyCertificates_FailsAsLoaderLimitExceeded()
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
         var chainPath = fixture.Temp.Combine(Guid.NewGuid() + "-huge-chain.pem");
         await File.WriteAllTextAsync(chainPath, string.Concat(Enumerable.Repeat(fixture.Ca.Intermediate.ExportCertificatePem() + "\n", 40)));
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.ChainPath = chainPath;
-        });
+        var ex = await FailPemAsync(certPath, keyPath, password: null, c => c.ChainPath = chainPath);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.LoaderLimitExceeded);
         SourceTestHost.AssertNamesClientAndSource(ex, chainPath);
@@ -349,15 +261,9 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
     [InlineData(ClientCertificateOptions.MaxKeyDerivationIterationLimit + 1)]
     public async Task PemSource_IterationLimitOutOfRange_FailsAsInvalidConfiguration(int limit)
     {
-        using var leaf = fixture.Ca.IssueClientCertificate();
-        var (certPath, keyPath) = WritePem(leaf, TestPrivateKeyFormat.Pkcs8);
+        var (certPath, keyPath) = WriteNewPem(TestPrivateKeyFormat.Pkcs8);
 
-        var ex = await SourceTestHost.FailAsync(o =>
-        {
-            o.Certificate.Path = certPath;
-            o.Certificate.KeyPath = keyPath;
-            o.Certificate.KeyDerivationIterationLimit = limit;
-        });
+        var ex = await FailPemAsync(certPath, keyPath, password: null, c => c.KeyDerivationIterationLimit = limit);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
         ex.Message.Should().Contain("Certificate:KeyDerivationIterationLimit");
@@ -377,6 +283,20 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
         ex.Message.Should().Contain("Certificate:ChainPath");
+    }
+
+    private static Task<LoadedReport> LoadPemAsync(string certPath, string keyPath, string? password = null, Action<ClientCertificateOptions>? configure = null) =>
+        SourceTestHost.LoadAsync(o => ConfigurePem(o.Certificate, certPath, keyPath, password, configure));
+
+    private static Task<ClientCertificateException> FailPemAsync(string certPath, string keyPath, string? password = null, Action<ClientCertificateOptions>? configure = null) =>
+        SourceTestHost.FailAsync(o => ConfigurePem(o.Certificate, certPath, keyPath, password, configure));
+
+    private static void ConfigurePem(ClientCertificateOptions certificate, string certPath, string keyPath, string? password, Action<ClientCertificateOptions>? configure)
+    {
+        certificate.Path = certPath;
+        certificate.KeyPath = keyPath;
+        certificate.Password = password;
+        configure?.Invoke(certificate);
     }
 
     /// <summary>An EncryptedPrivateKeyInfo with PBES2/PBKDF2 parameters and random ciphertext.</summary>
@@ -412,6 +332,13 @@ public sealed class PemSourceTests(ClientCertFixture fixture) : IClassFixture<Cl
         }
 
         return writer.Encode();
+    }
+
+    /// <summary>Issues a fresh client certificate and writes it as <see cref="WritePem"/> does.</summary>
+    private (string CertPath, string KeyPath) WriteNewPem(TestPrivateKeyFormat format)
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate();
+        return WritePem(leaf, format);
     }
 
     private (string CertPath, string KeyPath) WritePem(X509Certificate2 leaf, TestPrivateKeyFormat format, bool includeIntermediate = true)

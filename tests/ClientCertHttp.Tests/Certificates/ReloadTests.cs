@@ -92,12 +92,7 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
     {
         var now = DateTimeOffset.UtcNow;
         var path = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pfx");
-        using var leaf = fixture.Ca.IssueClientCertificate("CN=expiring", o =>
-        {
-            o.NotBefore = now.AddDays(-1);
-            o.NotAfter = now.AddDays(40);
-        });
-        fixture.Ca.WritePfx(path, leaf, Password);
+        using var leaf = WritePfxValidUntil(path, "CN=expiring", now.AddDays(40), now);
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
         var time = new FakeTimeProvider(now);
         using var host = BuildHost(path, time);
@@ -131,12 +126,7 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
     {
         var now = DateTimeOffset.UtcNow;
         var path = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pfx");
-        using var leaf = fixture.Ca.IssueClientCertificate("CN=monitored", o =>
-        {
-            o.NotBefore = now.AddDays(-1);
-            o.NotAfter = now.AddDays(3);
-        });
-        fixture.Ca.WritePfx(path, leaf, Password);
+        using var leaf = WritePfxValidUntil(path, "CN=monitored", now.AddDays(3), now);
         var time = new FakeTimeProvider(now);
         using var host = BuildHost(path, time);
         await host.StartAsync();
@@ -341,6 +331,18 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
         using var leaf = fixture.Ca.IssueClientCertificate(subject);
         fixture.Ca.WritePfx(path, leaf, Password);
         return leaf.Thumbprint;
+    }
+
+    /// <summary>Writes a PFX whose leaf became valid a day before <paramref name="now"/> and expires at <paramref name="notAfter"/>.</summary>
+    private X509Certificate2 WritePfxValidUntil(string path, string subject, DateTimeOffset notAfter, DateTimeOffset now)
+    {
+        var leaf = fixture.Ca.IssueClientCertificate(subject, o =>
+        {
+            o.NotBefore = now.AddDays(-1);
+            o.NotAfter = notAfter;
+        });
+        fixture.Ca.WritePfx(path, leaf, Password);
+        return leaf;
     }
 
     private void WriteBadReplacement(string path, string kind)

@@ -157,14 +157,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx(configure: o => o.EnhancedKeyUsages = []);
 
-        using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
-        }));
-
-        await host.StartAsync();
-        await host.StopAsync();
+        await StartAndStopWithPfx(path, Password);
     }
 
     [Fact]
@@ -216,15 +209,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = WritePfxWithTwoClientCertificates(out _, out var second);
 
-        using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
-            o.Certificate.Thumbprint = string.Join(' ', second.Chunk(2).Select(c => new string(c))).ToLowerInvariant();
-        }));
-
-        await host.StartAsync();
-        await host.StopAsync();
+        await StartAndStopWithPfx(path, Password, o => o.Certificate.Thumbprint = string.Join(' ', second.Chunk(2).Select(c => new string(c))).ToLowerInvariant());
     }
 
     [Fact]
@@ -232,12 +217,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx();
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
-            o.Certificate.Thumbprint = new string('A', 40);
-        }));
+        var ex = await StartWithPfx("payments", path, Password, o => o.Certificate.Thumbprint = new string('A', 40));
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.CertificateNotFound);
         ex.Message.Should().Contain(new string('A', 40));
@@ -250,12 +230,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx();
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
-            o.Certificate.Thumbprint = thumbprint;
-        }));
+        var ex = await StartWithPfx("payments", path, Password, o => o.Certificate.Thumbprint = thumbprint);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
         ex.Message.Should().Contain("Certificate:Thumbprint").And.Contain("hexadecimal");
@@ -292,12 +267,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx();
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            o.BaseAddress = new Uri("http://127.0.0.1/");
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
-        }));
+        var ex = await StartWithPfx("payments", path, Password, o => o.BaseAddress = new Uri("http://127.0.0.1/"));
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
         ex.Message.Should().Contain("BaseAddress").And.Contain("https");
@@ -342,12 +312,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx();
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", o =>
-        {
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
-            o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
-        }));
+        var ex = await StartWithPfx("payments", path, Password, o => o.ServerTrust.Mode = ServerTrustMode.CustomRoots);
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidServerTrust);
         ex.Message.Should().Contain("ServerTrust:RootCertificatesPath");
@@ -360,13 +325,11 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
         var roots = fixture.Temp.Combine("roots.pem");
         await File.WriteAllTextAsync(roots, "-----BEGIN NOTHING-----\n-----END NOTHING-----\n");
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", o =>
+        var ex = await StartWithPfx("payments", path, Password, o =>
         {
-            o.Certificate.Path = path;
-            o.Certificate.Password = Password;
             o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
             o.ServerTrust.RootCertificatesPath = roots;
-        }));
+        });
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidServerTrust);
         ex.Message.Should().Contain(roots);
@@ -377,13 +340,7 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx();
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services
-            .AddClientCertHttpClient("payments", o =>
-            {
-                o.Certificate.Path = path;
-                o.Certificate.Password = Password;
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler()));
+        var ex = await StartWithPfx("payments", path, Password, builder: b => b.ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler()));
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.UnsupportedPrimaryHandler);
         ex.Message.Should().Contain("HttpClientHandler").And.Contain("'payments'");
@@ -394,14 +351,8 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
     {
         var path = fixture.WriteClientPfx();
 
-        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services
-            .AddClientCertHttpClient("payments", o =>
-            {
-                o.Certificate.Path = path;
-                o.Certificate.Password = Password;
-            })
-            .UseSocketsHttpHandler((handler, _) =>
-                handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, errors) => errors == System.Net.Security.SslPolicyErrors.None));
+        var ex = await StartWithPfx("payments", path, Password, builder: b => b.UseSocketsHttpHandler((handler, _) =>
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, errors) => errors == System.Net.Security.SslPolicyErrors.None));
 
         ex.Reason.Should().Be(ClientCertificateFailureReason.UnsupportedPrimaryHandler);
         ex.Message.Should().Contain("ServerTrust");
@@ -431,12 +382,32 @@ public sealed class StartupValidationTests(ClientCertFixture fixture) : IClassFi
         act.Should().Throw<ClientCertificateException>().Which.Reason.Should().Be(ClientCertificateFailureReason.FileNotFound);
     }
 
-    private static Task<ClientCertificateException> StartWithPfx(string client, string path, string? password) =>
-        ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient(client, o =>
+    private static Task<ClientCertificateException> StartWithPfx(
+        string client,
+        string path,
+        string? password,
+        Action<ClientCertHttpOptions>? configure = null,
+        Action<IHttpClientBuilder>? builder = null) =>
+        ClientCertFixture.StartupCertificateFailureAsync(services =>
         {
-            o.Certificate.Path = path;
-            o.Certificate.Password = password;
-        }));
+            var b = services.AddClientCertHttpClient(client, o => ConfigurePfx(o, path, password, configure));
+            builder?.Invoke(b);
+        });
+
+    private static async Task StartAndStopWithPfx(string path, string? password, Action<ClientCertHttpOptions>? configure = null)
+    {
+        using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", o => ConfigurePfx(o, path, password, configure)));
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    private static void ConfigurePfx(ClientCertHttpOptions options, string path, string? password, Action<ClientCertHttpOptions>? configure)
+    {
+        options.Certificate.Path = path;
+        options.Certificate.Password = password;
+        configure?.Invoke(options);
+    }
 
     private static void AssertNamesSourceAndHidesPassword(ClientCertificateException ex, string client, string path)
     {
