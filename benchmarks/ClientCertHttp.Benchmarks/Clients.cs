@@ -101,9 +101,21 @@ internal sealed class Clients : IDisposable
     public HttpClient Factory(SslProtocols protocols = SslProtocols.None) =>
         StartHost(services => services.AddHttpClient("plain").ConfigurePrimaryHttpMessageHandler(() => NewHandWrittenHandler(protocols)), "plain");
 
-    /// <summary>ClientCertHttp from a PFX file, with or without its retry pipeline.</summary>
-    public HttpClient ClientCertHttp(bool retry, SslProtocols protocols = SslProtocols.None) =>
-        StartHost(services => AddClientCertHttp(services, retry, protocols, baseAddress: null, warmupConnections: 0), "clientcerthttp");
+    /// <summary>
+    /// ClientCertHttp from a PFX file, with or without its retry pipeline, and optionally without the factory's
+    /// logging handlers (<c>RemoveAllLoggers</c>), which leaves exactly the handlers the library adds.
+    /// </summary>
+    public HttpClient ClientCertHttp(bool retry, SslProtocols protocols = SslProtocols.None, bool removeFactoryLoggers = false) =>
+        StartHost(
+            services =>
+            {
+                var builder = AddClientCertHttp(services, retry, protocols, baseAddress: null, warmupConnections: 0);
+                if (removeFactoryLoggers)
+                {
+                    builder.RemoveAllLoggers();
+                }
+            },
+            "clientcerthttp");
 
     public IHost NewClientCertHttpHost(bool retry, Uri? baseAddress = null, int warmupConnections = 0, Action<IServiceCollection>? more = null)
     {
@@ -124,7 +136,7 @@ internal sealed class Clients : IDisposable
         Leaf.Dispose();
     }
 
-    private void AddClientCertHttp(IServiceCollection services, bool retry, SslProtocols protocols, Uri? baseAddress, int warmupConnections)
+    private IHttpClientBuilder AddClientCertHttp(IServiceCollection services, bool retry, SslProtocols protocols, Uri? baseAddress, int warmupConnections)
     {
         var builder = services.AddClientCertHttpClient("clientcerthttp", o =>
         {
@@ -141,6 +153,8 @@ internal sealed class Clients : IDisposable
         {
             builder.UseSocketsHttpHandler((handler, _) => handler.SslOptions.EnabledSslProtocols = protocols);
         }
+
+        return builder;
     }
 
     private HttpClient StartHost(Action<IServiceCollection> configure, string name)

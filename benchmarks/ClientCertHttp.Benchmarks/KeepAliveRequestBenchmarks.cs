@@ -15,6 +15,7 @@ public class KeepAliveRequestBenchmarks
     private HttpClient _factory = null!;
     private HttpClient _clientCertHttpNoRetry = null!;
     private HttpClient _clientCertHttp = null!;
+    private HttpClient _clientCertHttpNoLoggers = null!;
     private Uri _uri = null!;
     private Version _version = null!;
 
@@ -32,7 +33,8 @@ public class KeepAliveRequestBenchmarks
         _factory = _clients.Factory();
         _clientCertHttpNoRetry = _clients.ClientCertHttp(retry: false);
         _clientCertHttp = _clients.ClientCertHttp(retry: true);
-        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp })
+        _clientCertHttpNoLoggers = _clients.ClientCertHttp(retry: false, removeFactoryLoggers: true);
+        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp, _clientCertHttpNoLoggers })
         {
             Check.Http(client, _uri, _version);
         }
@@ -52,6 +54,9 @@ public class KeepAliveRequestBenchmarks
 
     [Benchmark(Description = "ClientCertHttp, Retry:Enabled=false")]
     public Task<int> ClientCertHttpNoRetry() => Requests.SendAsync(_clientCertHttpNoRetry, _uri, closeConnection: false, _version);
+
+    [Benchmark(Description = "ClientCertHttp, Retry:Enabled=false, RemoveAllLoggers()")]
+    public Task<int> ClientCertHttpNoRetryNoLoggers() => Requests.SendAsync(_clientCertHttpNoLoggers, _uri, closeConnection: false, _version);
 
     [Benchmark(Description = "ClientCertHttp, default retry")]
     public Task<int> ClientCertHttp() => Requests.SendAsync(_clientCertHttp, _uri, closeConnection: false, _version);
