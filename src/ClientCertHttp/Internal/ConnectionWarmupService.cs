@@ -107,7 +107,18 @@ internal sealed class ConnectionWarmupService(
         }
 
         var started = timeProvider.GetTimestamp();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        CancellationToken stopping;
+        try
+        {
+            stopping = _stopping.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            // A rotation raced with the host's shutdown: nothing to warm any more.
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         timeout.CancelAfter(warmup.Timeout);
         try
         {
@@ -122,7 +133,7 @@ internal sealed class ConnectionWarmupService(
 
             var failures = (await Task.WhenAll(attempts).ConfigureAwait(false)).OfType<Exception>().ToList();
             var elapsed = timeProvider.GetElapsedTime(started);
-            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !stopping.IsCancellationRequested)
             {
                 Log.WarmupTimedOut(_logger, clientName, attempts.Length - failures.Count, attempts.Length, baseAddress, warmup.Timeout, trigger);
             }
