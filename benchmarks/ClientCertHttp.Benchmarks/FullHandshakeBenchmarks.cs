@@ -1,94 +1,76 @@
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
+using System.Security.Authentication;
 using BenchmarkDotNet.Attributes;
-using ClientCertHttp.TestUtilities;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ClientCertHttp.Benchmarks;
 
 /// <summary>
-/// One full mTLS handshake per request (the server closes every connection; the URL host is an IP literal, so no
-/// TLS session is resumed): the hand-written SocketsHttpHandler with ClientCertificateContext against the same
-/// request through AddClientCertHttpClient and IHttpClientFactory.
+/// One full mTLS handshake per request: the server closes every connection, and the URL host is an IP literal, so no
+/// TLS session is ever resumed. The server trusts the client intermediate as well as the root, so that the naive
+/// client, which sends only its leaf, can connect at all.
 /// </summary>
 [MemoryDiagnoser]
 public class FullHandshakeBenchmarks
 {
-    private const string Password = "benchmark-only";
-
-    private TestCertificateAuthority _ca = null!;
-    private TempDirectory _temp = null!;
-    private MtlsTestServer _server = null!;
-    private X509Certificate2 _leaf = null!;
+    private Clients _clients = null!;
     private HttpClient _handWritten = null!;
-    private IHost _host = null!;
+    private HttpClient _factory = null!;
+    private HttpClient _clientCertHttpNoRetry = null!;
     private HttpClient _clientCertHttp = null!;
+    private HttpClient _naive = null!;
     private Uri _uri = null!;
+
+    /// <summary>Gets or sets the client certificate's key.</summary>
+    [Params(ClientKey.EcdsaP256, ClientKey.Rsa2048)]
+    public ClientKey Key { get; set; }
+
+    /// <summary>Gets or sets the TLS version every client is limited to.</summary>
+    [Params("1.2", "1.3")]
+    public string Tls { get; set; } = "1.3";
 
     [GlobalSetup]
     public void Setup()
     {
-        _ca = TestCertificateAuthority.Create("Benchmark");
-        _temp = new TempDirectory();
-        _server = MtlsTestServer.StartAsync(_ca).GetAwaiter().GetResult();
-        _uri = new Uri(_server.BaseAddress, "whoami");
-        _leaf = _ca.IssueClientCertificate("CN=benchmark-client");
-        var pfx = _ca.WritePfx(_temp.Combine("client.pfx"), _leaf, Password);
-        var root = _ca.WriteRootPem(_temp.Combine("root.pem"));
-
-        var chainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        chainPolicy.CustomTrustStore.Add(_ca.Root);
-#pragma warning disable CA2000 // The HttpClient owns and disposes the handler.
-        _handWritten = new HttpClient(new SocketsHttpHandler
+        _clients = Clients.Create(Key);
+        _clients.TrustRootForNaiveClient();
+        _uri = new Uri(_clients.Server.IntermediateTrustingAddress, "whoami");
+#pragma warning disable CA5398 // The TLS version is the benchmark's parameter.
+        var protocols = Tls == "1.2" ? SslProtocols.Tls12 : SslProtocols.Tls13;
+#pragma warning restore CA5398
+        _handWritten = _clients.HandWritten(protocols);
+        _factory = _clients.Factory(protocols);
+        _clientCertHttpNoRetry = _clients.ClientCertHttp(retry: false, protocols);
+        _clientCertHttp = _clients.ClientCertHttp(retry: true, protocols);
+        _naive = _clients.Naive(protocols);
+        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp, _naive })
         {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificateContext = SslStreamCertificateContext.Create(_leaf, [_ca.Intermediate], offline: true),
-                CertificateChainPolicy = chainPolicy,
-            },
-        });
-#pragma warning restore CA2000
+            Check.Tls(client, _uri, Tls);
+        }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddClientCertHttpClient("benchmark", o =>
+        // Not the naive client: the test server reports a leaf-only handshake of a known leaf as resumed.
+        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp })
         {
-            o.Certificate.Path = pfx;
-            o.Certificate.Password = Password;
-            o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
-            o.ServerTrust.RootCertificatesPath = root;
-        });
-        _host = builder.Build();
-        _host.Start();
-        _clientCertHttp = _host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("benchmark");
+            Check.Resumed(client, _uri, expected: false);
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _clientCertHttp.Dispose();
-        _host.Dispose();
-        _handWritten.Dispose();
-        _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _leaf.Dispose();
-        _temp.Dispose();
-        _ca.Dispose();
+        _clients.Dispose();
     }
 
     [Benchmark(Baseline = true, Description = "hand-written SocketsHttpHandler")]
-    public Task<int> HandWritten() => SendAsync(_handWritten);
+    public Task<int> HandWritten() => Requests.SendAsync(_handWritten, _uri, closeConnection: true);
 
-    [Benchmark(Description = "AddClientCertHttpClient")]
-    public Task<int> ClientCertHttp() => SendAsync(_clientCertHttp);
+    [Benchmark(Description = "hand-written handler in IHttpClientFactory")]
+    public Task<int> Factory() => Requests.SendAsync(_factory, _uri, closeConnection: true);
 
-    private async Task<int> SendAsync(HttpClient client)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, _uri);
-        request.Headers.ConnectionClose = true;
-        using var response = await client.SendAsync(request).ConfigureAwait(false);
-        response.EnsureSuccessStatusCode();
-        return (int)response.StatusCode;
-    }
+    [Benchmark(Description = "ClientCertHttp, Retry:Enabled=false")]
+    public Task<int> ClientCertHttpNoRetry() => Requests.SendAsync(_clientCertHttpNoRetry, _uri, closeConnection: true);
+
+    [Benchmark(Description = "ClientCertHttp, default retry")]
+    public Task<int> ClientCertHttp() => Requests.SendAsync(_clientCertHttp, _uri, closeConnection: true);
+
+    [Benchmark(Description = "naive HttpClientHandler.ClientCertificates")]
+    public Task<int> Naive() => Requests.SendAsync(_naive, _uri, closeConnection: true);
 }

@@ -1,3 +1,50 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using ClientCertHttp.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// --dry-run: every benchmark once, in process, untimed (CI runs this so the suites cannot rot); a failed benchmark
+// fails the run. --rotation-latency: the per-request latency harness. Anything else goes to BenchmarkDotNet.
+if (args is [ServerProcess.ServeSwitch, var folder])
+{
+    return await ServerProcess.ServeAsync(folder);
+}
+
+// Before anything touches a certificate store: the naive client and the store suite use an isolated user store.
+ClientCertHttp.TestUtilities.IsolatedUserStore.Initialize();
+
+var dryRun = args.Contains("--dry-run");
+var rest = args.Where(a => a is not "--dry-run" and not "--rotation-latency").ToArray();
+
+if (args.Contains("--rotation-latency"))
+{
+    return await RotationLatency.RunAsync(TimeSpan.FromSeconds(1), cycles: 5, workers: 4);
+}
+
+IConfig config = DefaultConfig.Instance;
+if (dryRun)
+{
+    config = DefaultConfig.Instance
+        .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance))
+        .WithOptions(ConfigOptions.DisableLogFile);
+    if (!rest.Contains("--filter"))
+    {
+        rest = [.. rest, "--filter", "*"];
+    }
+}
+
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config).ToList();
+var failed = summaries.Sum(s => s.Reports.Count(r => !r.Success) + (s.HasCriticalValidationErrors ? 1 : 0) + (s.BenchmarksCases.Length - s.Reports.Length));
+if (failed > 0 || summaries.Count == 0)
+{
+    Console.Error.WriteLine($"{failed} benchmark(s) failed or did not run.");
+    return 1;
+}
+
+if (dryRun)
+{
+    return await RotationLatency.RunAsync(TimeSpan.FromMilliseconds(200), cycles: 1, workers: 2);
+}
+
+return 0;

@@ -5,7 +5,7 @@ namespace ClientCertHttp;
 /// </summary>
 /// <remarks>
 /// Bound from configuration with the shape
-/// <c>{ "BaseAddress": "https://api.example.test/", "Certificate": { "Path": "client.pfx", "Password": "…" }, "ServerTrust": { … }, "Retry": { … } }</c>.
+/// <c>{ "BaseAddress": "https://api.example.test/", "Certificate": { "Path": "client.pfx", "Password": "…" }, "ServerTrust": { … }, "Retry": { … }, "Warmup": { "Connections": 2 } }</c>.
 /// Keys that are not properties of these options are reported as errors at startup instead of being ignored.
 /// </remarks>
 public sealed class ClientCertHttpOptions
@@ -50,6 +50,13 @@ public sealed class ClientCertHttpOptions
     /// certificate or trust failures. See <see cref="ClientCertHttpRetryOptions"/>.
     /// </value>
     public ClientCertHttpRetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets how many connections are opened and handshaken when the host starts, and after every certificate
+    /// rotation, so that the first request does not pay for the handshake.
+    /// </summary>
+    /// <value>The default value opens no connection ahead of time. See <see cref="ClientCertHttpWarmupOptions"/>.</value>
+    public ClientCertHttpWarmupOptions Warmup { get; set; } = new();
 
     // Problems found while binding configuration (unknown keys, values of the wrong shape). Reported by validation,
     // so that one startup error lists them together with every other problem of the client.

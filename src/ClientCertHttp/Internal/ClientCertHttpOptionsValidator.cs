@@ -61,6 +61,7 @@ internal sealed class ClientCertHttpOptionsValidator(
         }
 
         ValidateRetry(name, names, options.Retry, problems);
+        ValidateWarmup(name, names, options, problems);
 
         var sources = CertificateSources.Configured(options.Certificate, registry.ProviderCount(name));
         if (sources.Count == 0)
@@ -122,6 +123,9 @@ internal sealed class ClientCertHttpOptionsValidator(
         return ValidateOptionsResult.Success;
     }
 
+    /// <summary>The most connections a client may warm up; more is a configuration mistake, not a warm-up.</summary>
+    internal const int MaxWarmupConnections = 100;
+
     private static ClientCertificateException InvalidSetting(string name, string message) =>
         new(name, ClientCertificateFailureReason.InvalidConfiguration, message);
 
@@ -174,6 +178,29 @@ internal sealed class ClientCertHttpOptionsValidator(
         if (certificate.Location is { } location && !Enum.IsDefined(location))
         {
             Add($"{names["Certificate:Location"]} must be CurrentUser or LocalMachine.");
+        }
+    }
+
+    private static void ValidateWarmup(string name, SettingNames names, ClientCertHttpOptions options, List<ClientCertificateException> problems)
+    {
+        if (options.Warmup is not { } warmup)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Warmup"]} must not be null; leave it at its default or set {names["Warmup:Connections"]} to 0."));
+            return;
+        }
+
+        if (warmup.Connections is < 0 or > MaxWarmupConnections)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Warmup:Connections"]} is {warmup.Connections}; it must be between 0 (no warm-up) and {MaxWarmupConnections}."));
+        }
+        else if (warmup.Connections > 0 && options.BaseAddress is null)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Warmup:Connections"]} is {warmup.Connections} but {names["BaseAddress"]} is not set; the warm-up connects to the base address, so set it (or set {names["Warmup:Connections"]} to 0)."));
+        }
+
+        if (warmup.Timeout < TimeSpan.FromMilliseconds(100) || warmup.Timeout > TimeSpan.FromMinutes(5))
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Warmup:Timeout"]} is {warmup.Timeout}; it must be between 00:00:00.100 and 00:05:00, so that the warm-up never holds up the start of the host for long."));
         }
     }
 

@@ -77,6 +77,12 @@ internal sealed class ClientCertificateEntry : IDisposable
     /// <summary>Gets the outcome of the last load or reload attempt.</summary>
     public ClientCertificateReloadResult LastReload { get; private set; }
 
+    /// <summary>
+    /// Raised after a reload replaced the certificate (not after a reload that found the same one), under the reload
+    /// lock: subscribers must only schedule work, never block or reload.
+    /// </summary>
+    public event Action<ClientCertificateEntry>? CertificateChanged;
+
     /// <summary>Starts watching the files (or the store, or the provider's change token) and the expiry date.</summary>
     /// <param name="provider">The client's certificate provider, when that is its source.</param>
     public void Start(ICertificateProvider? provider = null)
@@ -154,6 +160,7 @@ internal sealed class ClientCertificateEntry : IDisposable
                         previous.Certificate.Certificate.Thumbprint,
                         trigger,
                         options.Reload.DrainTimeout);
+                    CertificateChanged?.Invoke(this);
                 }
 
                 return LastReload = Result(succeeded: true, changed: certificateChanged, previous.Certificate.Certificate.Thumbprint, error: null);
