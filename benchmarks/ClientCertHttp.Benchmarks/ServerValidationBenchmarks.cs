@@ -78,7 +78,8 @@ public class ServerValidationBenchmarks
             handler = delegating.InnerHandler!;
         }
 
-        var ssl = ((SocketsHttpHandler)handler).SslOptions;
+        // The primary handler is the library's rotating wrapper; the SocketsHttpHandler it forwards to carries the TLS options.
+        var ssl = ((ClientCertHttp.Internal.RotatingClientCertificateHandler)handler).CurrentHandler.SslOptions;
         _libraryPolicy = ssl.CertificateChainPolicy!;
         _libraryPolicy.ExtraStore.Add(_intermediate);
         _libraryCallback = ssl.RemoteCertificateValidationCallback!;
