@@ -75,6 +75,10 @@ public sealed class ConnectionWarmupTests : IAsyncLifetime
     {
         using var host = BuildHost(_server.BaseAddress, connections: 2);
         await host.StartAsync();
+
+        // SocketsHttpHandler may serve the second warm-up request on the first connection while the second
+        // connection's handshake is still completing in the background: wait (bounded) for it, then check exactly.
+        (await WaitUntilAsync(() => _server.HandshakeCount >= 2)).Should().BeTrue("two connections are warmed up");
         _server.HandshakeCount.Should().Be(2);
 
         WritePfx("CN=warmup-2");
