@@ -7,45 +7,20 @@ namespace ClientCertHttp.Benchmarks;
 /// sends SNI and reuses its session ticket, and the server accepts the resumed session.
 /// </summary>
 [MemoryDiagnoser]
-public class ResumedHandshakeBenchmarks
+public class ResumedHandshakeBenchmarks : ConnectionPerRequestBenchmarks
 {
-    private Clients _clients = null!;
-    private HttpClient _handWritten = null!;
-    private HttpClient _factory = null!;
-    private HttpClient _clientCertHttpNoRetry = null!;
-    private HttpClient _clientCertHttp = null!;
-    private Uri _uri = null!;
-
     [GlobalSetup]
     public void Setup()
     {
-        _clients = Clients.Create();
-        _uri = new Uri(_clients.Server.LocalhostAddress, "whoami");
-        _handWritten = _clients.HandWritten();
-        _factory = _clients.Factory();
-        _clientCertHttpNoRetry = _clients.ClientCertHttp(retry: false);
-        _clientCertHttp = _clients.ClientCertHttp(retry: true);
-        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp })
+        Run = Clients.Create();
+        Target = new Uri(Run.Server.LocalhostAddress, "whoami");
+        HandWrittenClient = Run.HandWritten();
+        FactoryClient = Run.Factory();
+        ClientCertHttpNoRetryClient = Run.ClientCertHttp(retry: false);
+        ClientCertHttpClient = Run.ClientCertHttp(retry: true);
+        foreach (var client in ComparedClients)
         {
-            Check.Resumed(client, _uri, expected: true);
+            Check.Resumed(client, Target, expected: true);
         }
     }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _clients.Dispose();
-    }
-
-    [Benchmark(Baseline = true, Description = "hand-written SocketsHttpHandler")]
-    public Task<int> HandWritten() => Requests.SendAsync(_handWritten, _uri, closeConnection: true);
-
-    [Benchmark(Description = "hand-written handler in IHttpClientFactory")]
-    public Task<int> Factory() => Requests.SendAsync(_factory, _uri, closeConnection: true);
-
-    [Benchmark(Description = "ClientCertHttp, Retry:Enabled=false")]
-    public Task<int> ClientCertHttpNoRetry() => Requests.SendAsync(_clientCertHttpNoRetry, _uri, closeConnection: true);
-
-    [Benchmark(Description = "ClientCertHttp, default retry")]
-    public Task<int> ClientCertHttp() => Requests.SendAsync(_clientCertHttp, _uri, closeConnection: true);
 }
