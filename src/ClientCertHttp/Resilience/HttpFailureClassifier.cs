@@ -139,7 +139,9 @@ public static partial class HttpFailureClassifier
 
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is IOException io && io.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal))
+            // The pool reports it as an IOException under the request's exception, or (when the connection was opened
+            // for another waiting request and then injected) as the HttpRequestException itself: both seen here.
+            if (current is IOException or HttpRequestException && current.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal))
             {
                 return new(
                     HttpFailureCategory.ClientCertificateRejected,

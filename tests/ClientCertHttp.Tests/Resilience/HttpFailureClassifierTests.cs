@@ -174,4 +174,14 @@ public sealed class HttpFailureClassifierTests
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    [Fact]
+    public void Classify_Http2HandshakeNotCompletedOnAnInjectedConnection_IsClientCertificateRejected()
+    {
+        // The shape captured in CI when the pool opened the connection for another waiting request: the message sits
+        // on the HttpRequestException itself, with no IOException under it.
+        var ex = new HttpRequestException("An HTTP/2 connection could not be established because the server did not complete the HTTP/2 handshake.");
+
+        HttpFailureClassifier.Classify(ex).Category.Should().Be(HttpFailureCategory.ClientCertificateRejected);
+    }
 }
