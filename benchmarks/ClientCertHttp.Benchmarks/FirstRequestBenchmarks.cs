@@ -51,6 +51,9 @@ public class FirstRequestBenchmarks
     public void CleanupIteration()
     {
         _client?.Dispose();
+        // Stop before disposing, as an application does, so the next iteration does not share the machine with a
+        // host that is still tearing down.
+        _host?.StopAsync().GetAwaiter().GetResult();
         _host?.Dispose();
         _client = null;
         _host = null;

@@ -5,7 +5,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ClientCertHttp.Benchmarks;
 
 // --dry-run: every benchmark once, in process, untimed (CI runs this so the suites cannot rot); a failed benchmark
-// fails the run. --rotation-latency: the per-request latency harness. Anything else goes to BenchmarkDotNet.
+// fails the run. --rotation-latency: the per-request latency harness. --first-request-probe [hosts]: first-request
+// latency of many fresh hosts, and whether each opened a connection. Anything else goes to BenchmarkDotNet.
 if (args is [ServerProcess.ServeSwitch, var folder])
 {
     return await ServerProcess.ServeAsync(folder);
@@ -16,6 +17,11 @@ ClientCertHttp.TestUtilities.IsolatedUserStore.Initialize();
 
 var dryRun = args.Contains("--dry-run");
 var rest = args.Where(a => a is not "--dry-run" and not "--rotation-latency").ToArray();
+
+if (args is ["--first-request-probe", ..])
+{
+    return await FirstRequestProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100);
+}
 
 if (args.Contains("--rotation-latency"))
 {
@@ -44,7 +50,8 @@ if (failed > 0 || summaries.Count == 0)
 
 if (dryRun)
 {
-    return await RotationLatency.RunAsync(TimeSpan.FromMilliseconds(200), cycles: 1, workers: 2);
+    var rotation = await RotationLatency.RunAsync(TimeSpan.FromMilliseconds(200), cycles: 1, workers: 2);
+    return rotation != 0 ? rotation : await FirstRequestProbe.RunAsync(hosts: 2);
 }
 
 return 0;
