@@ -243,4 +243,11 @@ internal static partial class Log
         ClientCertificateReadinessSeverity severity,
         ClientCertificateReadinessCode code,
         string finding);
+
+    [LoggerMessage(
+        EventId = 62,
+        EventName = "RequestFailureDiagnosed",
+        Level = LogLevel.Warning,
+        Message = "HTTP client '{ClientName}': a request to {Endpoint} failed, diagnosis {Side}: {Diagnosis}")]
+    public static partial void RequestFailureDiagnosed(ILogger logger, string clientName, string endpoint, ClientCertHttpFailureSide side, string diagnosis);
 }

@@ -178,12 +178,7 @@ internal static class TlsHandshakeProbe
 
     private static string Describe(Exception exception)
     {
-        var innermost = exception;
-        while (innermost.InnerException is not null)
-        {
-            innermost = innermost.InnerException;
-        }
-
+        var innermost = HttpFailureClassifier.Innermost(exception);
         return ReferenceEquals(innermost, exception)
             ? $"{exception.GetType().Name}: {exception.Message}"
             : $"{exception.GetType().Name}: {exception.Message} ({innermost.GetType().Name}: {innermost.Message})";

@@ -284,7 +284,7 @@ public static partial class HttpFailureClassifier
         return null;
     }
 
-    private static T? Find<T>(Exception exception)
+    internal static T? Find<T>(Exception? exception)
         where T : Exception
     {
         for (var current = exception; current is not null; current = current.InnerException)
@@ -298,7 +298,7 @@ public static partial class HttpFailureClassifier
         return null;
     }
 
-    private static Exception Innermost(Exception exception)
+    internal static Exception Innermost(Exception exception)
     {
         var current = exception;
         while (current.InnerException is not null)
