@@ -255,6 +255,8 @@ internal static class TlsHandshakeProbe
                 _serverChain.Add(new ClientCertificateChainElement(leaf));
             }
 
+            // A validator may reject by throwing (ClientCertHttp's own does): recorded as a rejection, then passed on.
+            _serverAccepted = false;
             var accepted = options.ServerCertificateValidation?.Invoke(sender, certificate, chain, errors) ?? errors == SslPolicyErrors.None;
             _serverAccepted = accepted;
             return accepted;

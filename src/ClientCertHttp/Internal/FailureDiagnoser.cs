@@ -27,7 +27,7 @@ internal sealed class FailureDiagnoser(
     internal static readonly TimeSpan ProbeReuse = TimeSpan.FromSeconds(30);
     private const int MaxCachedProbes = 64;
 
-    private readonly ConcurrentDictionary<(string Client, string Host, int Port, string Thumbprint), (DateTimeOffset Expires, Task<TlsProbeResult> Probe)> _probes = new();
+    private readonly ConcurrentDictionary<(string Client, string Host, int Port, string Thumbprint), (DateTimeOffset Expires, Lazy<Task<TlsProbeResult>> Probe)> _probes = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.CategoryName);
 
     /// <summary>Gets how many diagnostic handshakes were started (for tests).</summary>
@@ -209,18 +209,20 @@ internal sealed class FailureDiagnoser(
                 }
             }
 
+            // Lazy: the dictionary may run a factory twice under contention; only the stored one starts a handshake.
             cached = _probes.AddOrUpdate(
                 key,
-                _ => (now + ProbeReuse, StartProbe(uri, state)),
-                (_, existing) => existing.Expires > now ? existing : (now + ProbeReuse, StartProbe(uri, state)));
+                _ => (now + ProbeReuse, new Lazy<Task<TlsProbeResult>>(() => StartProbe(uri, state))),
+                (_, existing) => existing.Expires > now ? existing : (now + ProbeReuse, new Lazy<Task<TlsProbeResult>>(() => StartProbe(uri, state))));
         }
 
         try
         {
-            return await cached.Probe.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await cached.Probe.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // The diagnosis must never replace the failure it explains: without evidence it says less, that is all.
             return null;
         }
     }

@@ -119,6 +119,23 @@ public sealed class FailureDiagnosisTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task Send_ServerAnswersWithATlsAlert_DiagnosisCarriesTheAlert()
+    {
+        await using var server = TlsAlertServer.Start(TlsAlertServer.UnknownCa);
+        using var host = await StartClientAsync(server.BaseAddress);
+
+        var act = () => SendAsync(host, HttpProtocols.Http1);
+
+        var thrown = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which;
+        thrown.Reason.Should().Be(ClientCertificateFailureReason.ClientCertificateRejectedByServer);
+        var diagnosis = thrown.Diagnosis!;
+        diagnosis.Side.Should().Be(ClientCertHttpFailureSide.ClientCertificateRejected);
+        diagnosis.TlsAlert.Should().Be("unknown ca");
+        diagnosis.AcceptableIssuers.Should().BeEmpty("the server never got as far as a certificate request");
+        diagnosis.Summary.Should().Contain("it sent the TLS alert 'unknown ca'").And.Contain("could not tell which CAs it accepts");
+    }
+
+    [Fact]
     public async Task Send_ClosedPort_DiagnosisSaysNetwork()
     {
         var closed = new Uri($"https://127.0.0.1:{ClosedPort()}/");
