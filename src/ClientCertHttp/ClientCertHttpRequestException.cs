@@ -13,7 +13,10 @@ namespace ClientCertHttp;
 /// It derives from <see cref="HttpRequestException"/> and keeps the platform's <see cref="HttpRequestException.HttpRequestError"/>
 /// and inner exception (for example the <see cref="System.Security.Authentication.AuthenticationException"/>), so code
 /// that handles <see cref="HttpRequestException"/> keeps working. The message adds which client, which certificate and
-/// what to check. Thrown only while the client's retry pipeline is enabled.
+/// what to check, and <see cref="Diagnosis"/> says which side failed. Also thrown, with <see cref="ClientCertificateFailureReason.ConnectionFailed"/>,
+/// when no connection could be made. Thrown only while the client's retry pipeline is enabled; with it off, the
+/// platform's exception is thrown unchanged and <see cref="Diagnostics.IClientCertificateDiagnostics.DiagnoseAsync(string, Uri, Exception, CancellationToken)"/>
+/// gives the same diagnosis.
 /// </remarks>
 public sealed class ClientCertHttpRequestException : HttpRequestException
 {
@@ -51,8 +54,9 @@ public sealed class ClientCertHttpRequestException : HttpRequestException
 
     /// <summary>
     /// Gets why the request failed: <see cref="ClientCertificateFailureReason.ClientCertificateRejectedByServer"/>,
-    /// <see cref="ClientCertificateFailureReason.ServerCertificateRejected"/> or
-    /// <see cref="ClientCertificateFailureReason.TlsHandshakeFailed"/>.
+    /// <see cref="ClientCertificateFailureReason.ServerCertificateRejected"/>,
+    /// <see cref="ClientCertificateFailureReason.TlsHandshakeFailed"/> or
+    /// <see cref="ClientCertificateFailureReason.ConnectionFailed"/>.
     /// </summary>
     public ClientCertificateFailureReason Reason { get; }
 
@@ -61,4 +65,10 @@ public sealed class ClientCertHttpRequestException : HttpRequestException
 
     /// <summary>Gets how many attempts were made (1 when nothing was retried).</summary>
     public int Attempts { get; }
+
+    /// <summary>
+    /// Gets which side failed and the evidence (TLS alert, the server's acceptable CA names and whether this client's
+    /// chain matches one), computed once for this failure; <see langword="null"/> when none was made.
+    /// </summary>
+    public Diagnostics.ClientCertHttpFailureDiagnosis? Diagnosis { get; init; }
 }

@@ -86,4 +86,10 @@ public enum ClientCertificateFailureReason
     /// Reported at run time through <see cref="ClientCertHttpRequestException"/>.
     /// </summary>
     TlsHandshakeFailed,
+
+    /// <summary>
+    /// A request failed because no connection could be made (refused, unreachable, name not resolved), after any
+    /// retries; reported by <see cref="ClientCertHttpRequestException"/> with a diagnosis.
+    /// </summary>
+    ConnectionFailed,
 }

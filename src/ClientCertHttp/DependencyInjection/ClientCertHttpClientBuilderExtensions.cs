@@ -234,6 +234,7 @@ public static class ClientCertHttpClientBuilderExtensions
                 name,
                 serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>(),
                 serviceProvider.GetRequiredService<ClientTlsStateCache>(),
+                serviceProvider.GetRequiredService<FailureDiagnoser>(),
                 serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName)));
             builder.AddResilienceHandler(
                 ClientCertHttpResiliencePipeline.PipelineName,
@@ -270,6 +271,8 @@ public static class ClientCertHttpClientBuilderExtensions
             registry,
             serviceProvider));
         services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
+        services.TryAddSingleton<ClientCertHttp.Diagnostics.IClientCertificateDiagnostics, ClientCertificateDiagnostics>();
+        services.TryAddSingleton<FailureDiagnoser>();
         services.TryAddSingleton<ICertificateRejectionReloader, CertificateRejectionReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());

@@ -15,6 +15,7 @@ internal sealed class RetryOutcomeHandler(
     string clientName,
     IOptionsMonitor<ClientCertHttpOptions> optionsMonitor,
     ClientTlsStateCache cache,
+    FailureDiagnoser diagnoser,
     ILogger logger) : DelegatingHandler
 {
     private HttpMessageInvoker? _pastEmptyPipeline;
@@ -46,27 +47,27 @@ internal sealed class RetryOutcomeHandler(
         var state = new RetryState();
         request.Options.Set(RetryState.Key, state);
 
-        HttpResponseMessage response;
+        // The failure is handled after the catch, not inside it: an await inside a catch would add fields to this
+        // method's state machine, which every successful request allocates. The second await below has the same
+        // awaiter type as the first, so the compiler shares its field: success costs what it cost before.
+        Exception failure;
         try
         {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            LogReturnedFailure(request, options, state);
+            return response;
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            var classification = ReferenceEquals(ex, state.LastException) && state.LastClassification is { } last
-                ? last
-                : HttpFailureClassifier.Classify(ex);
-            var attempts = Math.Max(1, state.Attempts);
-            var translated = Translate(ex, classification, attempts, options, state);
-            LogGaveUp(request, attempts, classification, state, translated is null ? "The exception is rethrown." : "Thrown as ClientCertHttpRequestException.");
-            if (translated is not null)
-            {
-                throw translated;
-            }
-
-            throw;
+            failure = ex;
         }
 
+        return await FailAsync(request, failure, options, state, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Logs a response the pipeline gave up on (it is returned, not thrown).</summary>
+    private void LogReturnedFailure(HttpRequestMessage request, ClientCertHttpOptions options, RetryState state)
+    {
         if (state.LastClassification is { Category: not HttpFailureCategory.None and not HttpFailureCategory.Canceled } final
             && (state.Attempts > 1 || final.Category is not HttpFailureCategory.NonTransientStatusCode))
         {
@@ -77,57 +78,92 @@ internal sealed class RetryOutcomeHandler(
 
             LogGaveUp(request, state.Attempts, final, state, "The response is returned.");
         }
-
-        return response;
     }
 
-    private ClientCertHttpRequestException? Translate(Exception exception, HttpFailureClassification classification, int attempts, ClientCertHttpOptions options, RetryState state)
+    /// <summary>The failure path: classifies, diagnoses (once), logs, and throws the translated or the original exception.</summary>
+    private async Task<HttpResponseMessage> FailAsync(HttpRequestMessage request, Exception failure, ClientCertHttpOptions options, RetryState state, CancellationToken cancellationToken)
+    {
+        var classification = ReferenceEquals(failure, state.LastException) && state.LastClassification is { } last
+            ? last
+            : HttpFailureClassifier.Classify(failure);
+        var attempts = Math.Max(1, state.Attempts);
+        var translated = await TranslateAsync(request, failure, classification, attempts, options, state, cancellationToken).ConfigureAwait(false);
+        LogGaveUp(request, attempts, classification, state, translated is null ? "The exception is rethrown." : "Thrown as ClientCertHttpRequestException.");
+        if (translated is not null)
+        {
+            throw translated;
+        }
+
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return null!;
+    }
+
+    private async Task<ClientCertHttpRequestException?> TranslateAsync(
+        HttpRequestMessage request,
+        Exception exception,
+        HttpFailureClassification classification,
+        int attempts,
+        ClientCertHttpOptions options,
+        RetryState state,
+        CancellationToken cancellationToken)
     {
         if (exception is not HttpRequestException original)
         {
             return null;
         }
 
+        var isNetwork = classification.Category == HttpFailureCategory.Transient
+            && original.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError;
+        if (classification.Category is not (HttpFailureCategory.ClientCertificateRejected or HttpFailureCategory.ServerCertificateRejected or HttpFailureCategory.TlsHandshakeFailed)
+            && !isNetwork)
+        {
+            return null;
+        }
+
+        var diagnosis = await diagnoser.DiagnoseAsync(clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken).ConfigureAwait(false);
+        var (reason, message) = Describe(classification, attempts, options, state);
+        return new ClientCertHttpRequestException(
+            clientName,
+            reason,
+            classification,
+            attempts,
+            $"{message} Diagnosis: {diagnosis.Summary}",
+            original.HttpRequestError,
+            original.InnerException)
+        {
+            Diagnosis = diagnosis,
+        };
+    }
+
+    private (ClientCertificateFailureReason Reason, string Message) Describe(
+        HttpFailureClassification classification,
+        int attempts,
+        ClientCertHttpOptions options,
+        RetryState state)
+    {
         var prefix = $"HTTP client '{clientName}'";
         var tried = attempts == 1 ? "1 attempt" : $"{attempts} attempts";
         switch (classification.Category)
         {
             case HttpFailureCategory.ClientCertificateRejected:
                 var certificate = LogRejectedCertificate(options, classification, state);
-                return new ClientCertHttpRequestException(
-                    clientName,
-                    ClientCertificateFailureReason.ClientCertificateRejectedByServer,
-                    classification,
-                    attempts,
-                    $"{prefix}: the server rejected the client certificate {certificate}: {classification.Description}. A reload was {ReloadOutcome(state)} ({tried}). Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain found in the certificate file), that the certificate is neither expired nor revoked, and that the server's access rules admit it.",
-                    original.HttpRequestError,
-                    original.InnerException);
+                return (ClientCertificateFailureReason.ClientCertificateRejectedByServer,
+                    $"{prefix}: the server rejected the client certificate {certificate}: {classification.Description}. A reload was {ReloadOutcome(state)} ({tried}). Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain found in the certificate file), that the certificate is neither expired nor revoked, and that the server's access rules admit it.");
 
             case HttpFailureCategory.ServerCertificateRejected:
                 var trust = options.ServerTrust?.Mode == ServerTrustMode.CustomRoots
                     ? $"the custom roots in '{options.ServerTrust.RootCertificatesPath}' (ServerTrust:RootCertificatesPath)"
                     : "the operating system's trust store (ServerTrust:Mode System)";
-                return new ClientCertHttpRequestException(
-                    clientName,
-                    ClientCertificateFailureReason.ServerCertificateRejected,
-                    classification,
-                    attempts,
-                    $"{prefix}: {classification.Description}. The server's chain must end at {trust} and its certificate must name the host; not retried, as no retry can fix a trust failure ({tried}).",
-                    original.HttpRequestError,
-                    original.InnerException);
+                return (ClientCertificateFailureReason.ServerCertificateRejected,
+                    $"{prefix}: {classification.Description}. The server's chain must end at {trust} and its certificate must name the host; not retried, as no retry can fix a trust failure ({tried}).");
 
             case HttpFailureCategory.TlsHandshakeFailed:
-                return new ClientCertHttpRequestException(
-                    clientName,
-                    ClientCertificateFailureReason.TlsHandshakeFailed,
-                    classification,
-                    attempts,
-                    $"{prefix}: {classification.Description}; not retried ({tried}).",
-                    original.HttpRequestError,
-                    original.InnerException);
+                return (ClientCertificateFailureReason.TlsHandshakeFailed,
+                    $"{prefix}: {classification.Description}; not retried ({tried}).");
 
             default:
-                return null;
+                // A connection failure (the only other kind that reaches here), after any retries.
+                return (ClientCertificateFailureReason.ConnectionFailed, $"{prefix}: {classification.Description} ({tried}).");
         }
     }
 

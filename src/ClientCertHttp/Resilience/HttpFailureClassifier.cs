@@ -267,7 +267,8 @@ public static partial class HttpFailureClassifier
         or SocketError.NetworkReset
         or SocketError.Shutdown;
 
-    private static string? FindTlsAlert(Exception exception)
+    /// <summary>Finds the TLS alert a peer sent, in OpenSSL's words ("unknown ca"), anywhere in the exception chain.</summary>
+    internal static string? FindTlsAlert(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
@@ -283,7 +284,7 @@ public static partial class HttpFailureClassifier
         return null;
     }
 
-    private static T? Find<T>(Exception exception)
+    internal static T? Find<T>(Exception? exception)
         where T : Exception
     {
         for (var current = exception; current is not null; current = current.InnerException)
@@ -297,7 +298,7 @@ public static partial class HttpFailureClassifier
         return null;
     }
 
-    private static Exception Innermost(Exception exception)
+    internal static Exception Innermost(Exception exception)
     {
         var current = exception;
         while (current.InnerException is not null)
