@@ -15,5 +15,11 @@ internal sealed record CertificateLoadContext(
 
     public string Prefix => Names.Prefix;
 
+    /// <summary>
+    /// Gets a value indicating whether the certificate is loaded only to be reported on: an expired certificate or
+    /// one without client-authentication usage is then loaded, and the readiness report names the problem.
+    /// </summary>
+    public bool ReportOnly { get; init; }
+
     public string Key(string relativeKey) => Names["Certificate:" + relativeKey];
 }

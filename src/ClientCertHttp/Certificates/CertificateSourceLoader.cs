@@ -25,7 +25,7 @@ internal static class CertificateSourceLoader
         {
             var problems = new List<ClientCertificateException>();
             ClientCertificateInspector.Inspect(context.Names, source, certificate, context.Now, problems);
-            if (problems.Count > 0)
+            if (problems.Count > 0 && !context.ReportOnly)
             {
                 throw ClientCertificateException.Combine(context.ClientName, problems);
             }

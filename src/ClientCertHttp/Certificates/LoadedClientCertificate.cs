@@ -41,6 +41,9 @@ internal sealed class LoadedClientCertificate : IDisposable
     /// <summary>Gets a description of where the certificate came from (never a secret).</summary>
     public string Source { get; }
 
+    /// <summary>Gets every certificate the source held: the leaf and the candidate intermediates (and a root, if any).</summary>
+    public X509Certificate2Collection SourceCertificates => _owned;
+
     /// <summary>Gets how many certificates are sent in the handshake: the leaf and the intermediates.</summary>
     public int ChainLength => 1 + Context.IntermediateCertificates.Count;
 

@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Diagnostics;
 
 namespace ClientCertHttp.Certificates;
 
@@ -315,7 +316,7 @@ internal static class PemCertificateLoader
         throw new ClientCertificateException(
             context.ClientName,
             ClientCertificateFailureReason.WrongPassword,
-            $"{context.Prefix}: the encrypted private key in {input.Where} cannot be decrypted: the configured password does not match (or the key is corrupt). Check {context.Key("Password")}.",
+            $"{context.Prefix}: the encrypted private key in {input.Where} cannot be decrypted: the configured password does not match{ClientCertificateReadiness.PasswordWhitespaceHint(password)} (or the key is corrupt). Check {context.Key("Password")}.",
             input.SourceId);
     }
 

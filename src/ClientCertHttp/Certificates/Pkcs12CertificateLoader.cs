@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
 
 namespace ClientCertHttp.Certificates;
@@ -67,7 +68,7 @@ internal static class Pkcs12CertificateLoader
         }
         catch (CryptographicException ex) when (ex.HResult == InvalidPasswordHResult)
         {
-            var passwordState = options.Password is null ? "no password is configured" : "the configured password does not match";
+            var passwordState = options.Password is null ? "no password is configured" : "the configured password does not match" + ClientCertificateReadiness.PasswordWhitespaceHint(options.Password);
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.WrongPassword,

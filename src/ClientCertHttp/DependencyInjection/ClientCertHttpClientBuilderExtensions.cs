@@ -270,6 +270,7 @@ public static class ClientCertHttpClientBuilderExtensions
             registry,
             serviceProvider));
         services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
+        services.TryAddSingleton<ClientCertHttp.Diagnostics.IClientCertificateDiagnostics, ClientCertificateDiagnostics>();
         services.TryAddSingleton<ICertificateRejectionReloader, CertificateRejectionReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());

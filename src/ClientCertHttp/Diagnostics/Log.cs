@@ -207,4 +207,40 @@ internal static partial class Log
         Level = LogLevel.Warning,
         Message = "HTTP client '{ClientName}' is not warmed up: its certificate or options could not be loaded: {Problem}")]
     public static partial void WarmupSkipped(ILogger logger, string clientName, string problem);
+
+    // Events 60–69: diagnostics ("doctor", issue #8).
+
+    [LoggerMessage(
+        EventId = 60,
+        EventName = "ClientCertificateReadiness",
+        Level = LogLevel.Information,
+        Message = "HTTP client '{ClientName}' client certificate readiness: {Status}. '{Subject}' (thumbprint {Thumbprint}, {KeyAlgorithm} {KeySize} bits, valid {NotBefore:O} to {NotAfter:O}) from {CertificateSource}; sends {SentChain}; chain {ChainStatus}; usage {UsageVerdict}; {FindingCount} finding(s){Findings}")]
+    public static partial void ClientCertificateReadiness(
+        ILogger logger,
+        string clientName,
+        ClientCertificateReadinessStatus status,
+        string subject,
+        string thumbprint,
+        string keyAlgorithm,
+        int keySize,
+        DateTimeOffset notBefore,
+        DateTimeOffset notAfter,
+        string certificateSource,
+        string sentChain,
+        ClientCertificateChainStatus chainStatus,
+        ClientCertificateUsageVerdict usageVerdict,
+        int findingCount,
+        string findings);
+
+    [LoggerMessage(
+        EventId = 61,
+        EventName = "ClientCertificateReadinessFinding",
+        Level = LogLevel.Information,
+        Message = "HTTP client '{ClientName}' client certificate readiness {Severity} {Code}: {Finding}")]
+    public static partial void ClientCertificateReadinessFinding(
+        ILogger logger,
+        string clientName,
+        ClientCertificateReadinessSeverity severity,
+        ClientCertificateReadinessCode code,
+        string finding);
 }

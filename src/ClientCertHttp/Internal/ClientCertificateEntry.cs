@@ -45,6 +45,7 @@ internal sealed class ClientCertificateEntry : IDisposable
     private bool _disposed;
     private DateTimeOffset _lastStoreRefresh;
     private IDisposable? _providerSubscription;
+    private ClientCertificateReadinessReport _readiness;
 
     public ClientCertificateEntry(
         ClientTlsStateCache cache,
@@ -64,6 +65,7 @@ internal sealed class ClientCertificateEntry : IDisposable
         _logger = logger;
         _instruments = instruments;
         LastReload = Result(succeeded: true, changed: true, previous: null, error: null);
+        _readiness = MakeReadinessReport(state, options);
     }
 
     public string ClientName { get; }
@@ -73,6 +75,9 @@ internal sealed class ClientCertificateEntry : IDisposable
 
     /// <summary>Gets the TLS state every new request uses.</summary>
     public ClientTlsState Current => Volatile.Read(ref _current);
+
+    /// <summary>Gets the readiness report of the certificate in use, made once when it was loaded.</summary>
+    public ClientCertificateReadinessReport ReadinessReport => Volatile.Read(ref _readiness);
 
     /// <summary>Gets the outcome of the last load or reload attempt.</summary>
     public ClientCertificateReloadResult LastReload { get; private set; }
@@ -160,6 +165,7 @@ internal sealed class ClientCertificateEntry : IDisposable
                         previous.Certificate.Certificate.Thumbprint,
                         trigger,
                         options.Reload.DrainTimeout);
+                    Volatile.Write(ref _readiness, MakeReadinessReport(_current, options));
                     CertificateChanged?.Invoke(this);
                 }
 
@@ -310,6 +316,40 @@ internal sealed class ClientCertificateEntry : IDisposable
         {
             Volatile.Write(ref _polling, 0);
         }
+    }
+
+    /// <summary>Makes and logs the readiness report of a freshly loaded certificate (once per certificate, never per request).</summary>
+    private ClientCertificateReadinessReport MakeReadinessReport(ClientTlsState state, ClientCertHttpOptions options)
+    {
+        var report = ClientCertificateReadiness.Analyze(ClientName, state.Certificate, options, _timeProvider.GetUtcNow());
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var leaf = report.Certificate;
+            var sent = string.Join(" <- ", report.SentChain.Select(c => $"'{c.Subject}' ({c.Thumbprint})"));
+            var findings = report.Findings.Count == 0 ? "." : ": " + string.Join(" ", report.Findings.Select(f => $"[{f.Severity} {f.Code}] {f.Message}"));
+            Log.ClientCertificateReadiness(
+                _logger,
+                ClientName,
+                report.Status,
+                leaf.Subject,
+                leaf.Thumbprint,
+                leaf.KeyAlgorithm,
+                leaf.KeySize,
+                leaf.NotBefore,
+                leaf.NotAfter,
+                report.Source,
+                sent,
+                report.ChainStatus,
+                report.UsageVerdict,
+                report.Findings.Count,
+                findings);
+            foreach (var finding in report.Findings)
+            {
+                Log.ClientCertificateReadinessFinding(_logger, ClientName, finding.Severity, finding.Code, finding.Message);
+            }
+        }
+
+        return report;
     }
 
     private ClientCertificateReloadResult Failed(string trigger, string problem)

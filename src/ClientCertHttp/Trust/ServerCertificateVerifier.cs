@@ -20,7 +20,7 @@ internal sealed class ServerCertificateVerifier
     private const string RsaOid = "1.2.840.113549.1.1.1";
 
     // sha1RSA, ecdsa-with-SHA1, dsa-with-sha1, md5RSA, md2RSA.
-    private static readonly HashSet<string> WeakSignatureAlgorithms =
+    internal static readonly HashSet<string> WeakSignatureAlgorithms =
         new(["1.2.840.113549.1.1.5", "1.2.840.10045.4.1", "1.2.840.10040.4.3", "1.2.840.113549.1.1.4", "1.2.840.113549.1.1.2"], StringComparer.Ordinal);
 
     private readonly string _clientName;
