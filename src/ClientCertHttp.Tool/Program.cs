@@ -2,9 +2,11 @@
 using System.CommandLine;
 using ClientCertHttp.Tool;
 using ClientCertHttp.Tool.Demo;
+using ClientCertHttp.Tool.Probe;
 
 var root = new RootCommand("clientcert: explains client certificates and mutual TLS with the ClientCertHttp library.")
 {
+    ProbeCommand.Create(),
     DemoCommand.Create(),
 };
 
