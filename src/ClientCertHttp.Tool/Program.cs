@@ -2,10 +2,12 @@
 using System.CommandLine;
 using ClientCertHttp.Tool;
 using ClientCertHttp.Tool.Demo;
+using ClientCertHttp.Tool.Inspect;
 using ClientCertHttp.Tool.Probe;
 
 var root = new RootCommand("clientcert: explains client certificates and mutual TLS with the ClientCertHttp library.")
 {
+    InspectCommand.Create(),
     ProbeCommand.Create(),
     DemoCommand.Create(),
 };
