@@ -62,7 +62,11 @@ public sealed class MtlsTestServer : IAsyncDisposable
         X509Certificate2Collection intermediates = options.SendServerIntermediate
             ? options.ServerIntermediates ?? [ca.Intermediate]
             : [];
-        _serverCertificateContext = SslStreamCertificateContext.Create(ServerCertificate, intermediates, offline: true);
+        _serverCertificateContext = SslStreamCertificateContext.Create(
+            ServerCertificate,
+            intermediates,
+            offline: true,
+            options.SendAcceptableClientCaNames ? SslCertificateTrust.CreateForX509Collection(_trustedClientRoots, sendTrustInHandshake: true) : null);
     }
 
     /// <summary>The base address using the IP literal: <c>https://127.0.0.1:{port}/</c>.</summary>

@@ -39,6 +39,13 @@ public sealed class MtlsTestServerOptions
     /// </summary>
     public X509Certificate2Collection? TrustedClientRoots { get; set; }
 
+    /// <summary>
+    /// When <see langword="true"/>, the certificate request lists the distinguished names of
+    /// <see cref="TrustedClientRoots"/> as the acceptable certificate authorities (as nginx's
+    /// <c>ssl_client_certificate</c> does). The default, <see langword="false"/>, sends an empty list, as Kestrel does.
+    /// </summary>
+    public bool SendAcceptableClientCaNames { get; set; }
+
     /// <summary>The HTTP protocols offered (through ALPN). Defaults to <see cref="HttpProtocols.Http1AndHttp2"/>.</summary>
     public HttpProtocols Protocols { get; set; } = HttpProtocols.Http1AndHttp2;
 

@@ -267,7 +267,8 @@ public static partial class HttpFailureClassifier
         or SocketError.NetworkReset
         or SocketError.Shutdown;
 
-    private static string? FindTlsAlert(Exception exception)
+    /// <summary>Finds the TLS alert a peer sent, in OpenSSL's words ("unknown ca"), anywhere in the exception chain.</summary>
+    internal static string? FindTlsAlert(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
