@@ -131,6 +131,37 @@ public sealed class ProbeTests(ToolFixture fixture)
     }
 
     [Fact]
+    public async Task Probe_ServerListsAcceptableCas_ReportsTheListAndThatOurChainMatches()
+    {
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.SendAcceptableClientCaNames = true);
+
+        var run = await ProbeAsync(server.LocalhostAddress + "whoami", [.. fixture.PfxArguments(), "--json"]);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        var client = run.Json().GetProperty("clientCertificate");
+        client.GetProperty("acceptableCas").EnumerateArray().Select(e => e.GetString()).Should().Equal(fixture.Ca.Root.Subject);
+        client.GetProperty("chainMatchesAcceptableCas").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Probe_RejectedAndOurChainMatchesNoAcceptableCa_SaysSo()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Tool Listed Client Roots");
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o =>
+        {
+            o.TrustedClientRoots = [otherCa.Root];
+            o.SendAcceptableClientCaNames = true;
+        });
+
+        var run = await ProbeAsync(server.LocalhostAddress + "whoami", fixture.PfxArguments());
+
+        run.ExitCode.Should().Be(2, run.ToString());
+        run.Output.Should().Contain($"acceptable CAs:      {otherCa.Root.Subject}")
+            .And.Contain("Diagnosis (server-rejected-client-certificate)")
+            .And.Contain($"the server accepts client certificates from '{otherCa.Root.Subject}', and no certificate of our chain is issued by or is one of them");
+    }
+
+    [Fact]
     public async Task Probe_NginxLikeServerWithoutCertificate_ExitsOneAndExplainsThe400()
     {
         await using var server = await NginxLikeServer.StartAsync(fixture.Ca);

@@ -90,6 +90,28 @@ internal static class ProbeDiagnoser
         (report.Outcome, report.ExitCode) = failed ? ("failed", ExitCodes.Errors) : warned ? ("warnings", ExitCodes.Warnings) : ("ok", ExitCodes.Ok);
     }
 
+    /// <summary>
+    /// Adds the server's acceptable CA list to a rejection: when the server named the CAs it accepts and our chain
+    /// matches none of them, that is the likeliest reason, and the diagnosis says so.
+    /// </summary>
+    public static void AddAcceptableCaEvidence(ProbeReport report)
+    {
+        var client = report.ClientCertificate;
+        if (report.Diagnosis is not { Side: "server-rejected-client-certificate" } diagnosis || client.AcceptableCas is not { Count: > 0 } acceptable)
+        {
+            return;
+        }
+
+        var listed = string.Join("; ", acceptable.Select(name => $"'{name}'"));
+        report.Diagnosis = client.ChainMatchesAcceptableCas == false
+            ? diagnosis with
+            {
+                Evidence = $"{diagnosis.Evidence}; the server accepts client certificates from {listed}, and no certificate of our chain is issued by or is one of them",
+                Advice = $"Use a client certificate issued under one of {listed}, or have the server trust our CA ('{client.Chain[^1].Issuer}').",
+            }
+            : diagnosis with { Evidence = $"{diagnosis.Evidence}; our chain matches the server's acceptable CA list ({listed}), so look at the certificate itself (validity, key usage) or the server's access rules" };
+    }
+
     private static ProbeDiagnosis FromException(ProbeReport report, Exception exception, bool afterHandshake, bool http2)
     {
         report.Outcome = "failed";

@@ -4,8 +4,10 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Trust;
 
 namespace ClientCertHttp.Tool.Probe;
@@ -50,10 +52,26 @@ internal static class TlsProbe
             report.ClientCertificate.Chain = [.. certificate.Context.IntermediateCertificates.Prepend(certificate.Certificate).Select(ServerCertificateCapture.Describe)];
         }
 
+        if (await ConnectAndRequestAsync(settings, report, isIpLiteral, cancellationToken).ConfigureAwait(false))
+        {
+            ProbeDiagnoser.Conclude(report);
+        }
+
+        if (report.Timings.TcpConnectMs is not null)
+        {
+            await AddCertificateRequestEvidenceAsync(settings, report, cancellationToken).ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    /// <summary>The real connection, the GET and the resumption check; <see langword="false"/> when a step failed (diagnosed).</summary>
+    private static async Task<bool> ConnectAndRequestAsync(ProbeSettings settings, ProbeReport report, bool isIpLiteral, CancellationToken cancellationToken)
+    {
         var first = await HandshakeAsync(settings, report, cancellationToken).ConfigureAwait(false);
         if (first is null)
         {
-            return report;
+            return false;
         }
 
         await using (first.ConfigureAwait(false))
@@ -63,16 +81,60 @@ internal static class TlsProbe
                 : await ExchangeHttp11Async(settings, first, report, cancellationToken).ConfigureAwait(false);
             if (!exchanged)
             {
-                return report;
+                return false;
             }
         }
 
         report.Resumption = isIpLiteral
             ? new ProbeResumption { Attempted = false, Note = "not attempted: the URL host is an IP literal, so no server name (SNI) is sent and TLS sessions are never resumed; use a host name to test resumption" }
             : await ProbeResumptionAsync(settings, report, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 
-        ProbeDiagnoser.Conclude(report);
-        return report;
+    /// <summary>
+    /// The server's certificate request as the library's diagnostic probe sees it: whether it asks, the CA names it
+    /// accepts, and whether our chain matches one. It runs last, on its own connection, because it presents the leaf
+    /// through a selection callback (without intermediates) and must not lend its TLS session to the real connection.
+    /// </summary>
+    private static async Task AddCertificateRequestEvidenceAsync(ProbeSettings settings, ProbeReport report, CancellationToken cancellationToken)
+    {
+        var chain = settings.Certificate is { } loaded ? [loaded.Certificate, .. loaded.Context.IntermediateCertificates] : Array.Empty<X509Certificate2>();
+        var evidence = await TlsHandshakeProbe.ProbeAsync(
+            new TlsProbeOptions
+            {
+                Host = settings.Url.IdnHost,
+                Port = settings.Url.Port,
+                ClientCertificate = settings.Certificate?.Certificate,
+                ClientChain = chain,
+                CertificateChainPolicy = settings.Trust.ChainPolicy,
+                ServerCertificateValidation = (sender, certificate, serverChain, errors) => AcceptsServer(settings.Verifier, sender, certificate, serverChain, errors),
+                ApplicationProtocols = settings.Http2 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11] : [SslApplicationProtocol.Http11],
+                WaitForFirstAnswer = false,
+                Timeout = TimeSpan.FromSeconds(10),
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        var client = report.ClientCertificate;
+        client.Requested ??= evidence.ClientCertificateRequested;
+        if (evidence.ClientCertificateRequested == true)
+        {
+            client.AcceptableCas = evidence.AcceptableIssuers;
+            client.ChainMatchesAcceptableCas = evidence.ClientChainMatchesAcceptableIssuers;
+        }
+
+        ProbeDiagnoser.AddAcceptableCaEvidence(report);
+    }
+
+    private static bool AcceptsServer(ServerCertificateVerifier verifier, object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        try
+        {
+            return verifier.Validate(sender, certificate, chain, errors);
+        }
+        catch (ServerCertificateValidationException)
+        {
+            return false; // already reported by the real connection
+        }
     }
 
     /// <summary>Connects and handshakes; on failure records the diagnosis and returns <see langword="null"/>.</summary>
