@@ -103,7 +103,7 @@ internal static class InspectCommand
 
         if (report.MissingIssuer is { } missing)
         {
-            output.WriteLine(string.Create(c, $"  missing:    {missing}{(report.MissingIssuerDownloadUrls.Count > 0 ? $" (AIA: {string.Join(", ", report.MissingIssuerDownloadUrls)})" : string.Empty)}"));
+            output.WriteLine(string.Create(c, $"  not found:  issuer {missing}{(report.MissingIssuerDownloadUrls.Count > 0 ? $" (AIA: {string.Join(", ", report.MissingIssuerDownloadUrls)})" : string.Empty)}, neither in the source nor in this machine's stores; nothing is missing if it is the root the server trusts"));
         }
 
         output.WriteLine();

@@ -387,7 +387,9 @@ internal static class TlsProbe
             await socket.ConnectAsync(new DnsEndPoint(url.IdnHost, url.Port), cancellationToken).ConfigureAwait(false);
             if (report is not null)
             {
-                report.RemoteAddress = socket.RemoteEndPoint?.ToString();
+                report.RemoteAddress = socket.RemoteEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
+                    ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
+                    : socket.RemoteEndPoint?.ToString();
             }
 
             return new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
