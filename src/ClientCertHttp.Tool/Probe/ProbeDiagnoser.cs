@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using ClientCertHttp.Resilience;
-using ClientCertHttp.Trust;
 
 namespace ClientCertHttp.Tool.Probe;
 
