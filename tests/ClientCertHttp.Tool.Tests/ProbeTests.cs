@@ -243,12 +243,16 @@ public sealed class ProbeTests(ToolFixture fixture)
     public async Task Probe_WrongPasswordFromEnvironment_ExitsTwoWithTheLibraryError()
     {
         var run = await ClientCertTool.RunAsync(
-            ["probe", fixture.Server.LocalhostAddress.ToString(), "--cert", fixture.ClientPfxPath, "--password-env", ToolFixture.PasswordVariable],
+            ["probe", fixture.Server.LocalhostAddress.ToString(), "--cert", fixture.ClientPfxPath, "--password-env", ToolFixture.PasswordVariable, "--json"],
             new Dictionary<string, string> { [ToolFixture.PasswordVariable] = "Wr0ng-Secret-991" });
 
         run.ExitCode.Should().Be(2, run.ToString());
+        var json = run.Json();
+        json.GetProperty("status").GetString().Should().Be("Error");
+        json.GetProperty("reason").GetString().Should().Be("WrongPassword");
+        json.GetProperty("exitCode").GetInt32().Should().Be(2);
         run.Error.Should().Contain("integrity check failed").And.Contain("--password-env");
-        run.Error.Should().NotContain("Wr0ng-Secret-991", "the password is never printed");
+        (run.Output + run.Error).Should().NotContain("Wr0ng-Secret-991", "the password is never printed");
     }
 
     private static Task<ToolRun> ProbeAsync(string url, string[] arguments) =>

@@ -17,9 +17,13 @@ internal sealed class CertificateArguments
     public const string ClientName = "clientcert";
 
     /// <summary>What to do about a password error: the library's messages name the configuration key instead.</summary>
-    public const string PasswordHint = "clientcert reads the password from the environment variable named by --password-env VAR, or asks for it when run in a terminal; it never takes a password on the command line.";
+    private const string PasswordHint = "clientcert reads the password from the environment variable named by --password-env VAR, or asks for it when run in a terminal; it never takes a password on the command line.";
 
     private const string StorePrefix = "store:";
+
+    /// <summary>The tool's own advice for a certificate error, when it has any.</summary>
+    public static string? HintFor(ClientCertificateException exception) =>
+        exception.Reason == ClientCertificateFailureReason.WrongPassword ? PasswordHint : null;
 
     public Option<string?> Key { get; } = new("--key") { Description = "PEM private key of the certificate (PEM certificate files only).", HelpName = "key.pem" };
 

@@ -59,17 +59,11 @@ internal static class InspectCommand
             }
             catch (ClientCertificateException ex)
             {
-                var hint = ex.Reason == ClientCertificateFailureReason.WrongPassword ? CertificateArguments.PasswordHint : null;
-                if (asJson)
-                {
-                    Console.Out.WriteLine(ToolOutput.Json(new InspectError("Error", ex.Reason.ToString(), ex.Message, hint), InspectJsonContext.Default.InspectError));
-                }
-
-                return ToolOutput.Error(ex.Message, hint);
+                return ToolOutput.Error(ex.Message, CertificateArguments.HintFor(ex), asJson, ex.Reason.ToString());
             }
             catch (CommandLineException ex)
             {
-                return ToolOutput.Error(ex.Message, null);
+                return ToolOutput.Error(ex.Message, null, asJson);
             }
         });
         return command;
@@ -124,10 +118,6 @@ internal static class InspectCommand
     }
 }
 
-/// <summary>The JSON printed instead of a report when the certificate cannot be loaded.</summary>
-internal sealed record InspectError(string Status, string Reason, string Message, string? Hint);
-
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ClientCertificateReadinessReport))]
-[JsonSerializable(typeof(InspectError))]
 internal sealed partial class InspectJsonContext : JsonSerializerContext;

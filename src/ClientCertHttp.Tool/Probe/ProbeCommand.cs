@@ -62,15 +62,15 @@ internal static class ProbeCommand
             }
             catch (ClientCertificateException ex)
             {
-                return ToolOutput.Error(ex.Message, ex.Reason == ClientCertificateFailureReason.WrongPassword ? CertificateArguments.PasswordHint : null);
+                return ToolOutput.Error(ex.Message, CertificateArguments.HintFor(ex), asJson, ex.Reason.ToString());
             }
             catch (CommandLineException ex)
             {
-                return ToolOutput.Error(ex.Message, null);
+                return ToolOutput.Error(ex.Message, null, asJson);
             }
             catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                return ToolOutput.Error($"The probe of {target} did not finish within {result.GetValue(timeout)} (--timeout).", "The server accepted the connection but stopped answering, or a step hung.");
+                return ToolOutput.Error($"The probe of {target} did not finish within {result.GetValue(timeout)} (--timeout).", "The server accepted the connection but stopped answering, or a step hung.", asJson, "Timeout");
             }
         });
         return command;
