@@ -73,6 +73,37 @@ public sealed class InspectTests(ToolFixture fixture)
     }
 
     [Fact]
+    public async Task Inspect_PemWithEncryptedKeyInTheSameFile_TakesThePasswordFromTheEnvironment()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=encrypted-pem-client", o => o.NotAfter = DateTimeOffset.UtcNow.AddDays(200));
+        var path = fixture.Temp.Combine("pem", "bundle.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, TestCertificateAuthority.ExportCertificatePem(leaf, fixture.Ca.Intermediate) + TestCertificateAuthority.ExportPrivateKeyPem(leaf, ToolFixture.Password));
+
+        var run = await InspectAsync(path, "--password-env", ToolFixture.PasswordVariable);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Output.Should().Contain("Certificate:  CN=encrypted-pem-client").And.Contain("Chain sent in the handshake (2):");
+    }
+
+    [Fact]
+    public async Task Inspect_PasswordWithTrailingNewline_WarnsWithoutPrintingIt()
+    {
+        const string PasswordWithNewline = "Tool-Newline-Pfx-40d3\n";
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=newline-client", o => o.NotAfter = DateTimeOffset.UtcNow.AddDays(200));
+        var pfx = fixture.Ca.WritePfx(fixture.Temp.Combine("newline.pfx"), leaf, PasswordWithNewline);
+
+        var run = await ClientCertTool.RunAsync(
+            ["inspect", pfx, "--password-env", ToolFixture.PasswordVariable, "--json"],
+            new Dictionary<string, string> { [ToolFixture.PasswordVariable] = PasswordWithNewline });
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        run.Json().GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("code").GetString())
+            .Should().Contain("PasswordHasSurroundingWhitespace");
+        run.Output.Should().NotContain("Tool-Newline-Pfx-40d3");
+    }
+
+    [Fact]
     public async Task Inspect_KubernetesSecretFolder_LoadsTlsCrtAndTlsKey()
     {
         using var leaf = fixture.Ca.IssueClientCertificate("CN=k8s-client", o => o.NotAfter = DateTimeOffset.UtcNow.AddDays(90));

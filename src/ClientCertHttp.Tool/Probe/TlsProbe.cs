@@ -42,9 +42,9 @@ internal static class TlsProbe
         var report = new ProbeReport
         {
             Url = url.ToString(),
-            Host = url.IdnHost,
+            Host = HostOf(url),
             Port = url.Port,
-            ServerName = isIpLiteral ? null : url.IdnHost,
+            ServerName = isIpLiteral ? null : HostOf(url),
         };
         report.ClientCertificate.Source = settings.CertificateSource;
         if (settings.Certificate is { } certificate)
@@ -102,7 +102,7 @@ internal static class TlsProbe
         var evidence = await TlsHandshakeProbe.ProbeAsync(
             new TlsProbeOptions
             {
-                Host = settings.Url.IdnHost,
+                Host = HostOf(settings.Url),
                 Port = settings.Url.Port,
                 ClientCertificate = settings.Certificate?.Certificate,
                 ClientChain = chain,
@@ -195,7 +195,7 @@ internal static class TlsProbe
     {
         var options = new SslClientAuthenticationOptions
         {
-            TargetHost = settings.Url.IdnHost,
+            TargetHost = HostOf(settings.Url),
             CertificateChainPolicy = settings.Trust.ChainPolicy.Clone(),
             RemoteCertificateValidationCallback = capture.Validate,
             ApplicationProtocols = settings.Http2 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11] : [SslApplicationProtocol.Http11],
@@ -384,7 +384,7 @@ internal static class TlsProbe
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(new DnsEndPoint(url.IdnHost, url.Port), cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(new DnsEndPoint(HostOf(url), url.Port), cancellationToken).ConfigureAwait(false);
             if (report is not null)
             {
                 report.RemoteAddress = socket.RemoteEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
@@ -400,6 +400,9 @@ internal static class TlsProbe
             throw;
         }
     }
+
+    /// <summary>The host to connect to and to name in TLS: punycode for a name, no brackets for an IPv6 literal.</summary>
+    private static string HostOf(Uri url) => url.HostNameType == UriHostNameType.IPv6 ? url.DnsSafeHost : url.IdnHost;
 
     private static double Milliseconds(Stopwatch stopwatch) => Math.Round(stopwatch.Elapsed.TotalMilliseconds, 1);
 
