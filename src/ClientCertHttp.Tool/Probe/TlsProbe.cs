@@ -297,9 +297,57 @@ internal static class TlsProbe
             }
 
             buffer.Write(chunk, 0, read);
+            if (IsComplete(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            {
+                break;
+            }
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Tells whether a whole HTTP/1.1 response has arrived (headers, then Content-Length bytes or the last chunk), so a
+    /// server that keeps the connection open despite <c>Connection: close</c> does not hold the probe until its timeout.
+    /// </summary>
+    private static bool IsComplete(ReadOnlySpan<byte> response)
+    {
+        var headerEnd = response.IndexOf("\r\n\r\n"u8);
+        if (headerEnd < 0)
+        {
+            return false;
+        }
+
+        var headers = Encoding.ASCII.GetString(response[..headerEnd]);
+        var body = response[(headerEnd + 4)..];
+        var status = headers.Length >= 12 ? headers.AsSpan(9, 3) : default;
+        if (status is "204" or "304" || (status.Length == 3 && status[0] == '1'))
+        {
+            return true;
+        }
+
+        foreach (var line in headers.Split("\r\n"))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                continue;
+            }
+
+            var name = line.AsSpan(0, colon).Trim();
+            var value = line.AsSpan(colon + 1).Trim();
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+            {
+                return body.Length >= length;
+            }
+
+            if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && value.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                return body.EndsWith("0\r\n\r\n"u8);
+            }
+        }
+
+        return false;
     }
 
     private static async Task<bool> ExchangeHttp2Async(ProbeSettings settings, SslStream stream, ProbeReport report, CancellationToken cancellationToken)
