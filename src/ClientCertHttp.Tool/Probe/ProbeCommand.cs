@@ -107,6 +107,10 @@ internal static class ProbeCommand
         {
             output.WriteLine(string.Create(c, $"  TLS:                 {tls.Protocol}, {tls.CipherSuite}, ALPN {tls.Alpn ?? "(none)"}, handshake {report.Timings.TlsHandshakeMs:0.0} ms"));
         }
+        else if (report.Timings.TlsHandshakeMs is { } failedAfter)
+        {
+            output.WriteLine(string.Create(c, $"  TLS:                 the handshake failed after {failedAfter:0.0} ms"));
+        }
 
         var client = report.ClientCertificate;
         output.WriteLine();
@@ -119,11 +123,17 @@ internal static class ProbeCommand
 
         if (client.Chain.Count > 0)
         {
-            output.WriteLine(string.Create(c, $"  sent:                {(client.Sent ? "yes" : "no")}"));
+            output.WriteLine(string.Create(c, $"  sent:                {(client.Sent is null ? "unknown (the handshake did not complete)" : YesNo(client.Sent))}"));
             foreach (var (certificate, index) in client.Chain.Select((x, i) => (x, i)))
             {
                 output.WriteLine(string.Create(c, $"  {(index == 0 ? "leaf" : "chain"),-5}                {certificate.Subject} ({certificate.Thumbprint}, not after {certificate.NotAfter:yyyy-MM-dd})"));
             }
+        }
+
+        if (report.ServerCertificate is null && report.Timings.TlsHandshakeMs is not null)
+        {
+            output.WriteLine();
+            output.WriteLine("Server certificate:    not checked (the handshake failed before our side validated it)");
         }
 
         if (report.ServerCertificate is { } server)

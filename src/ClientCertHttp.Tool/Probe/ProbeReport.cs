@@ -74,8 +74,8 @@ internal sealed class ProbeClientCertificate
     /// <summary>Gets or sets whether our chain ends at (or passes through) one of the acceptable CAs; <see langword="null"/> when unknown.</summary>
     public bool? ChainMatchesAcceptableCas { get; set; }
 
-    /// <summary>Gets or sets whether our certificate went out in the handshake.</summary>
-    public bool Sent { get; set; }
+    /// <summary>Gets or sets whether our certificate went out in the handshake; <see langword="null"/> when the handshake did not complete.</summary>
+    public bool? Sent { get; set; }
 
     /// <summary>Gets or sets the certificates we offer: the leaf first, then the intermediates.</summary>
     public IReadOnlyList<ProbeCertificate> Chain { get; set; } = [];

@@ -177,6 +177,7 @@ internal static class TlsProbe
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
         {
+            report.Timings.TlsHandshakeMs = Milliseconds(stopwatch);
             RecordServerCertificate(settings, report, capture, ex);
             report.ClientCertificate.Requested = requested ? true : null;
             report.Diagnosis = ProbeDiagnoser.HandshakeFailed(report, ex);
