@@ -58,6 +58,21 @@ public sealed class ProbeTests(ToolFixture fixture)
     }
 
     [Fact]
+    public async Task Probe_CertificateExpiringSoon_ExitsOneWithTheReadinessWarning()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=expiring-probe-client", o => o.NotAfter = DateTimeOffset.UtcNow.AddDays(5));
+        var pfx = fixture.Ca.WritePfx(fixture.Temp.Combine("expiring-probe.pfx"), leaf, ToolFixture.Password);
+
+        var run = await ProbeAsync(fixture.Server.LocalhostAddress + "whoami", ["--cert", pfx, "--password-env", ToolFixture.PasswordVariable, "--ca", fixture.RootPemPath, "--json"]);
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        var json = run.Json();
+        json.GetProperty("http").GetProperty("status").GetInt32().Should().Be(200);
+        json.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).Should().ContainSingle()
+            .Which.Should().StartWith("Client certificate: ExpiresSoon:");
+    }
+
+    [Fact]
     public async Task Probe_IpLiteral_DoesNotTryResumption()
     {
         var run = await ProbeAsync(fixture.Server.BaseAddress + "whoami", [.. fixture.PfxArguments(), "--json"]);

@@ -50,6 +50,10 @@ internal static class TlsProbe
         if (settings.Certificate is { } certificate)
         {
             report.ClientCertificate.Chain = [.. certificate.Context.IntermediateCertificates.Prepend(certificate.Certificate).Select(ServerCertificateCapture.Describe)];
+
+            // The library's readiness findings (expiring soon, SHA-1, weak key, …) are warnings of the probe too.
+            var readiness = ClientCertificateReadinessReport.Create(certificate.Certificate, [.. certificate.Context.IntermediateCertificates]);
+            report.Warnings.AddRange(readiness.Findings.Select(finding => $"Client certificate: {finding.Code}: {finding.Message}"));
         }
 
         if (await ConnectAndRequestAsync(settings, report, isIpLiteral, cancellationToken).ConfigureAwait(false))
