@@ -2,7 +2,7 @@
 // that trusts only that CA's root, and calls it through AddClientCertHttpClient. Nothing is read from or left on
 // disk outside a temporary folder, and no certificate is checked in.
 using System.Security.Cryptography;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
