@@ -387,21 +387,21 @@ public sealed class MtlsTestServer : IAsyncDisposable
     private async Task RejectWithAlertAsync(ConnectionContext connection, TlsAlert alert)
     {
         ServerIdentity identity = _identity;
-        X509Certificate2? leaf = null;
         try
         {
-            leaf = await OpenSslAlertRejector.RejectAsync(connection.Transport, identity.Certificate, identity.Intermediates, alert, connection.ConnectionClosed).ConfigureAwait(false);
+            await OpenSslAlertRejector.RejectAsync(
+                connection.Transport,
+                identity.Certificate,
+                identity.Intermediates,
+                alert,
+                leaf => Reject(leaf is null
+                    ? "handshake refused: no client certificate was received (OpenSSL answers certificate_required under TLS 1.3, handshake_failure under TLS 1.2)"
+                    : $"client certificate '{leaf.Subject}' refused with TLS alert {alert} (RejectWithTlsAlert)"),
+                connection.ConnectionClosed).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
         {
-            // The client went away mid-handshake; still a refused handshake.
-        }
-
-        using (leaf)
-        {
-            Reject(leaf is null
-                ? $"handshake refused: no client certificate was received (OpenSSL answers certificate_required under TLS 1.3, handshake_failure under TLS 1.2)"
-                : $"client certificate '{leaf.Subject}' refused with TLS alert {alert} (RejectWithTlsAlert)");
+            // The client went away mid-handshake; the refusal is recorded all the same.
         }
     }
 

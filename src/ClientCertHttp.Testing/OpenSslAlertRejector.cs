@@ -46,44 +46,68 @@ internal static class OpenSslAlertRejector
 
     /// <summary>
     /// Performs the handshake over <paramref name="transport"/> until OpenSSL fails it with <paramref name="alert"/>
-    /// (or the client goes away), and returns the leaf certificate the client sent, if any.
+    /// (or the client goes away). <paramref name="onRefused"/> gets the leaf certificate the client sent, if any, once,
+    /// BEFORE the alert is written, so whoever observes the alert also observes what the callback recorded.
     /// </summary>
-    public static async Task<X509Certificate2?> RejectAsync(
+    public static async Task RejectAsync(
         IDuplexPipe transport,
         X509Certificate2 serverCertificate,
         IReadOnlyList<X509Certificate2> serverIntermediates,
         TlsAlert alert,
+        Action<X509Certificate2?> onRefused,
         CancellationToken cancellationToken)
     {
         Api api = LazyApi.Value ?? throw new PlatformNotSupportedException("Rejecting with a TLS alert needs libssl (OpenSSL 1.1 or 3), which was not found.");
         var state = new HandshakeState(VerifyErrorFor(alert));
-        using var session = new Session(api, serverCertificate, serverIntermediates);
-        while (true)
+        bool reported = false;
+        void Report()
         {
-            bool wantRead = session.Step(state);
-            byte[] output = session.Drain();
-            if (output.Length > 0)
+            if (!reported)
             {
-                await transport.Output.WriteAsync(output, cancellationToken).ConfigureAwait(false);
+                reported = true;
+                using X509Certificate2? leaf = state.Leaf is null ? null : X509CertificateLoader.LoadCertificate(state.Leaf);
+                onRefused(leaf);
             }
-
-            if (!wantRead)
-            {
-                break;
-            }
-
-            ReadResult read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (read.Buffer.IsEmpty && read.IsCompleted)
-            {
-                break;
-            }
-
-            session.Feed(read.Buffer);
-            transport.Input.AdvanceTo(read.Buffer.End);
         }
 
-        await transport.Output.CompleteAsync().ConfigureAwait(false);
-        return state.Leaf is null ? null : X509CertificateLoader.LoadCertificate(state.Leaf);
+        try
+        {
+            using var session = new Session(api, serverCertificate, serverIntermediates);
+            while (true)
+            {
+                bool wantRead = session.Step(state);
+                byte[] output = session.Drain();
+                if (!wantRead)
+                {
+                    Report();
+                }
+
+                if (output.Length > 0)
+                {
+                    await transport.Output.WriteAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!wantRead)
+                {
+                    break;
+                }
+
+                ReadResult read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (read.Buffer.IsEmpty && read.IsCompleted)
+                {
+                    break;
+                }
+
+                session.Feed(read.Buffer);
+                transport.Input.AdvanceTo(read.Buffer.End);
+            }
+
+            await transport.Output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Report();
+        }
     }
 
     [UnmanagedCallersOnly]

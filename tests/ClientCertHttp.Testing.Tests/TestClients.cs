@@ -59,6 +59,12 @@ internal static class TestClients
         _ => SslProtocols.None,
     };
 
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri address, Version? version = null)
+    {
+        using HttpRequestMessage request = Get(address, version);
+        return await client.SendAsync(request);
+    }
+
     /// <summary>Every message of the exception chain, outermost first: OpenSSL's alert text is in the innermost.</summary>
     public static string Messages(Exception exception)
     {
