@@ -36,13 +36,6 @@ public sealed record MtlsRequestReport(
     /// </summary>
     public string? CertificateError { get; init; }
 
-    /// <summary>Same as <see cref="MtlsTestServer.ReadReportAsync"/>.</summary>
-    /// <param name="response">A successful response from the test server.</param>
-    /// <param name="ct">Cancels the read.</param>
-    /// <returns>The deserialized report.</returns>
-    public static Task<MtlsRequestReport> ReadReportAsync(HttpResponseMessage response, CancellationToken ct = default)
-        => MtlsTestServer.ReadReportAsync(response, ct);
-
     internal static async Task<MtlsRequestReport> ReadCoreAsync(HttpResponseMessage response, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(response);

@@ -22,11 +22,18 @@ using Microsoft.Extensions.Hosting;
 namespace ClientCertHttp.Testing;
 
 /// <summary>
-/// A real Kestrel HTTPS server on 127.0.0.1 (random port) that demands and validates client certificates itself:
+/// A real Kestrel HTTPS server on 127.0.0.1 (random port) that asks for and validates client certificates itself:
 /// a client certificate is accepted only if it chains, through the certificates the client actually SENT, to one of
 /// <see cref="MtlsTestServerOptions.TrustedClientRoots"/>. Every request is answered with a JSON
 /// <see cref="MtlsRequestReport"/> unless <see cref="MtlsTestServerOptions.RequestHandler"/> handles it.
 /// </summary>
+/// <remarks>
+/// A refused certificate ends the connection right after the handshake without a TLS alert (what SslStream does on
+/// .NET 10 for Linux), is answered with an HTTP status (<see cref="MtlsTestServerOptions.RejectionStatusCode"/>), or
+/// is refused with a chosen alert (<see cref="MtlsTestServerOptions.RejectWithTlsAlert"/>).
+/// <see cref="HandshakeFailures"/> says why each handshake was refused. The server's own certificate can be renewed
+/// while it runs (<see cref="RotateServerCertificate"/>). Members are thread-safe.
+/// </remarks>
 public sealed class MtlsTestServer : IAsyncDisposable
 {
     private readonly MtlsTestServerOptions _options;
