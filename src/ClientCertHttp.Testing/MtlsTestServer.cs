@@ -401,6 +401,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
                 identity.Certificate,
                 identity.Intermediates,
                 alert,
+                ((_options.Protocols & HttpProtocols.Http2) != 0 ? OpenSslAlertRejector.Alpn.Http2 : OpenSslAlertRejector.Alpn.None)
+                    | ((_options.Protocols & HttpProtocols.Http1) != 0 ? OpenSslAlertRejector.Alpn.Http11 : OpenSslAlertRejector.Alpn.None),
                 leaf => Reject(leaf is null
                     ? "handshake refused: no client certificate was received (OpenSSL answers certificate_required under TLS 1.3, handshake_failure under TLS 1.2)"
                     : $"client certificate '{leaf.Subject}' refused with TLS alert {alert} (RejectWithTlsAlert)"),

@@ -20,6 +20,17 @@ internal static class OpenSslAlertRejector
     private const int SslVerifyFailIfNoPeerCert = 2;
     private const int SslCtrlChainCert = 89;
     private const int SslErrorWantRead = 2;
+    private const int SslTlsextErrOk = 0;
+    private const int SslTlsextErrNoAck = 3;
+
+    /// <summary>ALPN offers, passed to the select callback as its argument.</summary>
+    [Flags]
+    internal enum Alpn
+    {
+        None = 0,
+        Http2 = 1,
+        Http11 = 2,
+    }
 
     [ThreadStatic]
     private static HandshakeState? t_current;
@@ -54,12 +65,14 @@ internal static class OpenSslAlertRejector
         X509Certificate2 serverCertificate,
         IReadOnlyList<X509Certificate2> serverIntermediates,
         TlsAlert alert,
+        Alpn alpn,
         Action<X509Certificate2?> onRefused,
         CancellationToken cancellationToken)
     {
         Api api = LazyApi.Value ?? throw new PlatformNotSupportedException("Rejecting with a TLS alert needs libssl (OpenSSL 1.1 or 3), which was not found.");
         var state = new HandshakeState(VerifyErrorFor(alert));
         bool reported = false;
+        bool clientGone = false;
         void Report()
         {
             if (!reported)
@@ -72,7 +85,7 @@ internal static class OpenSslAlertRejector
 
         try
         {
-            using var session = new Session(api, serverCertificate, serverIntermediates);
+            using var session = new Session(api, serverCertificate, serverIntermediates, alpn);
             while (true)
             {
                 bool wantRead = session.Step(state);
@@ -93,13 +106,18 @@ internal static class OpenSslAlertRejector
                 }
 
                 ReadResult read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-                if (read.Buffer.IsEmpty && read.IsCompleted)
+                clientGone = read.Buffer.IsEmpty && read.IsCompleted;
+                session.Feed(read.Buffer);
+                transport.Input.AdvanceTo(read.Buffer.End);
+                if (clientGone)
                 {
                     break;
                 }
+            }
 
-                session.Feed(read.Buffer);
-                transport.Input.AdvanceTo(read.Buffer.End);
+            if (!clientGone)
+            {
+                await LingerAsync(transport.Input, cancellationToken).ConfigureAwait(false);
             }
 
             await transport.Output.CompleteAsync().ConfigureAwait(false);
@@ -107,6 +125,32 @@ internal static class OpenSslAlertRejector
         finally
         {
             Report();
+        }
+    }
+
+    /// <summary>
+    /// Reads until the client closes (at most two seconds), like nginx's lingering close: closing at once can make
+    /// the client's pending HTTP/2 preface write fail before it reads the alert, which then never surfaces.
+    /// </summary>
+    private static async Task LingerAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        linger.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            while (true)
+            {
+                ReadResult rest = await input.ReadAsync(linger.Token).ConfigureAwait(false);
+                input.AdvanceTo(rest.Buffer.End);
+                if (rest.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client kept the connection open; close it anyway.
         }
     }
 
@@ -144,6 +188,47 @@ internal static class OpenSslAlertRejector
         return 0;
     }
 
+    /// <summary>
+    /// Picks h2 or http/1.1 (in that order, as Kestrel does) from the client's ALPN list, so that a client that insists
+    /// on HTTP/2 completes its side of a TLS 1.3 handshake and then reads the alert, instead of giving up on ALPN.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    private static unsafe int SelectAlpn(nint ssl, byte** output, byte* outputLength, byte* input, uint inputLength, nint offered)
+    {
+        var alpn = (Alpn)offered;
+        if (TryFind(input, inputLength, "h2"u8, alpn.HasFlag(Alpn.Http2), output, outputLength)
+            || TryFind(input, inputLength, "http/1.1"u8, alpn.HasFlag(Alpn.Http11), output, outputLength))
+        {
+            return SslTlsextErrOk;
+        }
+
+        return SslTlsextErrNoAck;
+
+        static bool TryFind(byte* list, uint length, ReadOnlySpan<byte> protocol, bool offeredByServer, byte** output, byte* outputLength)
+        {
+            uint i = 0;
+            while (offeredByServer && i < length)
+            {
+                byte size = list[i];
+                if (i + 1 + size > length)
+                {
+                    break;
+                }
+
+                if (new ReadOnlySpan<byte>(list + i + 1, size).SequenceEqual(protocol))
+                {
+                    *output = list + i + 1; // OpenSSL copies the selection before the input goes away
+                    *outputLength = size;
+                    return true;
+                }
+
+                i += 1u + size;
+            }
+
+            return false;
+        }
+    }
+
     private sealed class HandshakeState(int verifyError)
     {
         public int VerifyError { get; } = verifyError;
@@ -160,10 +245,11 @@ internal static class OpenSslAlertRejector
         private readonly nint _rbio;
         private readonly nint _wbio;
 
-        public Session(Api api, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates)
+        public Session(Api api, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates, Alpn alpn)
         {
             _api = api;
             _ctx = api.CreateContext(certificate, intermediates);
+            api.SSL_CTX_set_alpn_select_cb(_ctx, &SelectAlpn, (nint)alpn);
             _ssl = api.SSL_new(_ctx);
             if (_ssl == 0)
             {
@@ -249,6 +335,7 @@ internal static class OpenSslAlertRejector
         public delegate* unmanaged<nint, nint, int> SSL_CTX_use_PrivateKey;
         public delegate* unmanaged<nint, int, nint, nint, nint> SSL_CTX_ctrl;
         public delegate* unmanaged<nint, int, delegate* unmanaged<int, nint, int>, void> SSL_CTX_set_verify;
+        public delegate* unmanaged<nint, delegate* unmanaged<nint, byte**, byte*, byte*, uint, nint, int>, nint, void> SSL_CTX_set_alpn_select_cb;
         public delegate* unmanaged<nint, nint> SSL_new;
         public delegate* unmanaged<nint, void> SSL_free;
         public delegate* unmanaged<nint, void> SSL_set_accept_state;
@@ -381,6 +468,7 @@ internal static class OpenSslAlertRejector
                 SSL_CTX_use_PrivateKey = (delegate* unmanaged<nint, nint, int>)NativeLibrary.GetExport(ssl, "SSL_CTX_use_PrivateKey"),
                 SSL_CTX_ctrl = (delegate* unmanaged<nint, int, nint, nint, nint>)NativeLibrary.GetExport(ssl, "SSL_CTX_ctrl"),
                 SSL_CTX_set_verify = (delegate* unmanaged<nint, int, delegate* unmanaged<int, nint, int>, void>)NativeLibrary.GetExport(ssl, "SSL_CTX_set_verify"),
+                SSL_CTX_set_alpn_select_cb = (delegate* unmanaged<nint, delegate* unmanaged<nint, byte**, byte*, byte*, uint, nint, int>, nint, void>)NativeLibrary.GetExport(ssl, "SSL_CTX_set_alpn_select_cb"),
                 SSL_new = (delegate* unmanaged<nint, nint>)NativeLibrary.GetExport(ssl, "SSL_new"),
                 SSL_free = (delegate* unmanaged<nint, void>)NativeLibrary.GetExport(ssl, "SSL_free"),
                 SSL_set_accept_state = (delegate* unmanaged<nint, void>)NativeLibrary.GetExport(ssl, "SSL_set_accept_state"),

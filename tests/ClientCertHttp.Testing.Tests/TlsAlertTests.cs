@@ -48,6 +48,21 @@ public sealed class TlsAlertTests : IDisposable
     }
 
     [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task RejectWithTlsAlert_AnyHttpVersion_AlertReachesTheClient(string version)
+    {
+        using var leaf = _ca.IssueClientCertificate();
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RejectWithTlsAlert = TlsAlert.CertificateRevoked);
+        using var client = TestClients.Create(_ca, leaf);
+
+        Func<Task> send = () => TestClients.SendAsync(client, server.BaseAddress, Version.Parse(version));
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        TestClients.Messages(failure.Which).Should().Contain("alert certificate revoked");
+    }
+
+    [Theory]
     [InlineData(TlsVersion.Tls13, "alert certificate required")]
     [InlineData(TlsVersion.Tls12, "alert handshake failure")]
     public async Task RejectWithTlsAlert_NoClientCertificate_ClientReceivesOpenSslsOwnAlert(TlsVersion protocol, string openSslText)
