@@ -52,7 +52,8 @@ public sealed class MtlsTestServerOptions
     /// <value>The default value is <see langword="null"/>: the handshake is refused.</value>
     /// <remarks>
     /// The request is still recorded in <see cref="MtlsTestServer.Reports"/>, with
-    /// <see cref="MtlsRequestReport.CertificateError"/> saying why the certificate was refused.
+    /// <see cref="MtlsRequestReport.CertificateError"/> saying why the certificate was refused; such handshakes count
+    /// in <see cref="MtlsTestServer.HandshakeCount"/>, not in <see cref="MtlsTestServer.FailedHandshakeCount"/>.
     /// </remarks>
     public int? RejectionStatusCode { get; set; }
 
@@ -74,8 +75,9 @@ public sealed class MtlsTestServerOptions
     /// With TLS 1.3 the client finishes its side of the handshake before the server has checked the certificate, so
     /// the alert surfaces when the client first reads (for HttpClient: the request fails); with TLS 1.2 it fails the
     /// handshake itself. A client that sends no certificate receives <c>certificate_required</c> (TLS 1.3) or
-    /// <c>handshake_failure</c> (TLS 1.2) instead of the chosen alert. Cannot be combined with
-    /// <see cref="RejectionStatusCode"/>.
+    /// <c>handshake_failure</c> (TLS 1.2) instead of the chosen alert. With HTTP/2 over TLS 1.3, SocketsHttpHandler can
+    /// report only that "the server did not complete the HTTP/2 handshake" instead of the alert. Cannot be combined
+    /// with <see cref="RejectionStatusCode"/>.
     /// </para>
     /// </remarks>
     public TlsAlert? RejectWithTlsAlert { get; set; }

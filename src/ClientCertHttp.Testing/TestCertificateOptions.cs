@@ -18,7 +18,10 @@ public sealed class TestCertificateOptions
     /// <value>The default value is 2048.</value>
     public int RsaKeySize { get; set; } = 2048;
 
-    /// <summary>The hash algorithm of the certificate signature.</summary>
+    /// <summary>
+    /// The hash algorithm of the certificate signature. <see cref="HashAlgorithmName.SHA1"/> is accepted (the built-in
+    /// signature generators refuse it) so that tests can prove weak certificates are rejected.
+    /// </summary>
     /// <value>The default value is SHA-256.</value>
     public HashAlgorithmName HashAlgorithm { get; set; } = HashAlgorithmName.SHA256;
 

@@ -46,6 +46,24 @@ public sealed class MtlsTestServerTests : IDisposable
         server.Reports.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(TlsVersion.Tls12)]
+    [InlineData(TlsVersion.Tls13)]
+    public async Task StartAsync_CertificateRefusedWithoutAlertOption_ClientSeesNoAlert(TlsVersion protocol)
+    {
+        // Pins the platform behaviour the package documents: SslStream on .NET 10/Linux closes without any alert.
+        // Should a future runtime start sending alerts here, this test fails and the documentation needs updating.
+        using var stranger = _ca.CreateSelfSigned("CN=stranger");
+        await using var server = await MtlsTestServer.StartAsync(_ca);
+        using var client = TestClients.Create(_ca, stranger, protocol, sendIntermediate: false);
+
+        Func<Task> send = () => TestClients.SendAsync(client, server.BaseAddress);
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        TestClients.Messages(failure.Which).Should().NotContain("alert");
+        server.HandshakeFailures.Should().NotBeEmpty().And.AllSatisfy(f => f.Should().Contain("CN=stranger"));
+    }
+
     [Fact]
     public async Task ClientCertificateMode_AllowCertificateWithoutCertificate_ServesRequestWithoutSubject()
     {

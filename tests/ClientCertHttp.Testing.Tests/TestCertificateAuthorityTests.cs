@@ -170,6 +170,28 @@ public sealed class TestCertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public void KubernetesTlsSecretUpdate_FolderWithoutSecret_Throws()
+    {
+        string folder = Directory.CreateDirectory(_temp.Combine("empty")).FullName;
+
+        Action update = () => KubernetesTlsSecret.Update(folder, "crt", "key");
+
+        update.Should().Throw<InvalidOperationException>().WithMessage("*..data*");
+    }
+
+    [Fact]
+    public void TempDirectory_Dispose_DeletesFolderWithContent()
+    {
+        var temp = new TempDirectory();
+        File.WriteAllText(temp.Combine("file.txt"), "x");
+
+        temp.Dispose();
+
+        Directory.Exists(temp.Path).Should().BeFalse();
+        Path.GetFileName(temp.Path).Should().StartWith("clientcerthttp-");
+    }
+
+    [Fact]
     public void Dispose_ThenIssue_ThrowsObjectDisposed()
     {
         var ca = TestCertificateAuthority.Create("Disposed");
