@@ -31,6 +31,26 @@ public sealed class MtlsTestServerTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadReportAsync_SecondConnectionResumesSession_ReportsOriginalChain()
+    {
+        using var leaf = _ca.IssueClientCertificate("CN=resuming");
+        await using var server = await MtlsTestServer.StartAsync(_ca);
+        using var client = TestClients.Create(_ca, leaf);
+
+        // A host name (SNI) lets the client offer the session ticket of the first connection on the second one.
+        using HttpResponseMessage firstResponse = await TestClients.SendAsync(client, server.LocalhostAddress);
+        MtlsRequestReport first = await MtlsTestServer.ReadReportAsync(firstResponse);
+        using HttpResponseMessage secondResponse = await TestClients.SendAsync(client, server.LocalhostAddress);
+        MtlsRequestReport second = await MtlsTestServer.ReadReportAsync(secondResponse);
+
+        second.ConnectionId.Should().NotBe(first.ConnectionId);
+        first.SessionResumed.Should().BeFalse();
+        second.SessionResumed.Should().BeTrue();
+        second.Subject.Should().Be("CN=resuming");
+        second.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+    }
+
+    [Fact]
     public async Task StartAsync_LeafWithoutIntermediate_RefusesHandshakeAndSaysWhy()
     {
         using var leaf = _ca.IssueClientCertificate("CN=leaf-only");

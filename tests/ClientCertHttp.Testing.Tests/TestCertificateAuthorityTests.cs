@@ -54,6 +54,28 @@ public sealed class TestCertificateAuthorityTests : IDisposable
             .Should().Equal(TestCertificateAuthority.ServerAuthenticationOid, TestCertificateAuthority.ClientAuthenticationOid);
     }
 
+    [Theory]
+    [InlineData(TestKeyAlgorithm.Ecdsa, "1.2.840.10045.4.1")]
+    [InlineData(TestKeyAlgorithm.Rsa, "1.2.840.113549.1.1.5")]
+    public void IssueClientCertificate_Sha1_SignsWithSha1ForNegativeTests(TestKeyAlgorithm algorithm, string signatureOid)
+    {
+        using var ca = TestCertificateAuthority.Create("SHA-1", algorithm);
+
+        using var leaf = ca.IssueClientCertificate("CN=weak", o =>
+        {
+            o.KeyAlgorithm = algorithm;
+            o.RsaKeySize = 1024;
+            o.HashAlgorithm = HashAlgorithmName.SHA1;
+        });
+
+        leaf.SignatureAlgorithm.Value.Should().Be(signatureOid);
+        if (algorithm == TestKeyAlgorithm.Rsa)
+        {
+            using RSA rsa = leaf.GetRSAPublicKey()!;
+            rsa.KeySize.Should().Be(1024);
+        }
+    }
+
     [Fact]
     public void IssueClientCertificate_NotAfterBeforeNotBefore_Throws()
     {
