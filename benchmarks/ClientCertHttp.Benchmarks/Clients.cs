@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -187,7 +188,7 @@ internal static class Requests
     }
 
     /// <summary>What the server saw of a request (for the checks in [GlobalSetup], never in a measured method).</summary>
-    public static async Task<ClientCertificateReport> ReportAsync(HttpClient client, Uri uri, bool closeConnection, Version? version = null)
+    public static async Task<MtlsRequestReport> ReportAsync(HttpClient client, Uri uri, bool closeConnection, Version? version = null)
     {
         using var request = Create(uri, closeConnection, version);
         using var response = await client.SendAsync(request).ConfigureAwait(false);

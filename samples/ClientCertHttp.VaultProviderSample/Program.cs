@@ -2,7 +2,7 @@
 // PFX; VaultCertificateProvider fetches it at startup; the client calls a local mTLS server that trusts only the
 // run-time CA's root. Nothing is read from or written to disk outside a temporary folder.
 using System.Security.Cryptography;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using ClientCertHttp.VaultProviderSample;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -213,14 +213,14 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
         return rejection;
     }
 
-    private void AssertFullChain(ClientCertificateReport report)
+    private void AssertFullChain(MtlsRequestReport report)
     {
         report.Thumbprint.Should().Be(fixture.ClientThumbprint);
         report.Subject.Should().Be("CN=functional-client");
         report.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
     }
 
-    private async Task<ClientCertificateReport> GetReportWithPfxAsync(string pfxPath, Action<ClientCertHttpOptions>? configure = null)
+    private async Task<MtlsRequestReport> GetReportWithPfxAsync(string pfxPath, Action<ClientCertHttpOptions>? configure = null)
     {
         using var host = await MtlsFixture.StartHostAsync(services => services.AddClientCertHttpClient("payments", o =>
         {
@@ -234,7 +234,7 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
         return report;
     }
 
-    private static async Task<ClientCertificateReport> GetReportAsync(HttpClient client, Version version)
+    private static async Task<MtlsRequestReport> GetReportAsync(HttpClient client, Version version)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("whoami", UriKind.Relative))
         {
@@ -247,12 +247,12 @@ public sealed class ClientCertificateTests(MtlsFixture fixture)
 
     public interface IWhoAmIClient
     {
-        Task<ClientCertificateReport> WhoAmIAsync();
+        Task<MtlsRequestReport> WhoAmIAsync();
     }
 
     public sealed class WhoAmIClient(HttpClient client) : IWhoAmIClient
     {
-        public async Task<ClientCertificateReport> WhoAmIAsync()
+        public async Task<MtlsRequestReport> WhoAmIAsync()
         {
             using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
             return await MtlsTestServer.ReadReportAsync(response);

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 
 namespace ClientCertHttp.Tests;

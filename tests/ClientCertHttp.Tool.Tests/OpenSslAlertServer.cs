@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 
 namespace ClientCertHttp.Tool.Tests;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 
 namespace ClientCertHttp.Tool.Tests;
@@ -206,7 +207,7 @@ public sealed class ProbeTests(ToolFixture fixture)
     [Fact]
     public async Task Probe_ServerDoesNotAskForACertificate_ExitsOneWithAWarning()
     {
-        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.RequireClientCertificate = false);
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate);
 
         var run = await ProbeAsync(server.LocalhostAddress + "whoami", fixture.PfxArguments());
 

@@ -1,3 +1,4 @@
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 
 namespace ClientCertHttp.Tool.Tests;

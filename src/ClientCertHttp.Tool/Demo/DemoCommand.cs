@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

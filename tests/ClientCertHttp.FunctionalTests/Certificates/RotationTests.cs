@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -258,7 +258,7 @@ public sealed class RotationTests : IAsyncLifetime
         server.Reports.Should().ContainSingle("exactly one more attempt reached the server");
     }
 
-    private static async Task<ClientCertificateReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)
+    private static async Task<MtlsRequestReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)
     {
         // Bounded: at most 50 requests, 200 ms apart (10 s), far above the 2 s detection bound.
         for (var i = 0; i < 50; i++)
@@ -325,7 +325,7 @@ public sealed class RotationTests : IAsyncLifetime
         });
     }
 
-    private static async Task<ClientCertificateReport> WhoAmIAsync(HttpClient client)
+    private static async Task<MtlsRequestReport> WhoAmIAsync(HttpClient client)
     {
         using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
         return await MtlsTestServer.ReadReportAsync(response);
@@ -333,6 +333,6 @@ public sealed class RotationTests : IAsyncLifetime
 
     public sealed class WhoAmIClient(HttpClient client)
     {
-        public Task<ClientCertificateReport> GetAsync() => WhoAmIAsync(client);
+        public Task<MtlsRequestReport> GetAsync() => WhoAmIAsync(client);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -193,7 +194,7 @@ public sealed class FailureDiagnosisTests(MtlsFixture fixture)
     {
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o =>
         {
-            o.RequireClientCertificate = requestCertificate;
+            o.ClientCertificateMode = requestCertificate ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate;
             o.SendAcceptableClientCaNames = requestCertificate;
             o.Protocols = protocols;
             o.RequestHandler = async context =>

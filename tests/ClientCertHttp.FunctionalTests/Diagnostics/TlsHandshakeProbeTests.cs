@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Diagnostics;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -63,7 +64,7 @@ public sealed class TlsHandshakeProbeTests(MtlsFixture fixture) : IClassFixture<
     {
         await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o =>
         {
-            o.RequireClientCertificate = false;
+            o.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate;
             o.Protocols = HttpProtocols.Http1;
         });
 

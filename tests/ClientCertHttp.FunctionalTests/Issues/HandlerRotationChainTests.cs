@@ -1,4 +1,4 @@
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.FunctionalTests.Issues;
@@ -20,7 +20,7 @@ public sealed class HandlerRotationChainTests(MtlsFixture fixture)
             .SetHandlerLifetime(TimeSpan.FromSeconds(1))
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromSeconds(1)));
         var factory = host.Services.GetRequiredService<IHttpClientFactory>();
-        var reports = new List<ClientCertificateReport>();
+        var reports = new List<MtlsRequestReport>();
 
         // Bounded: at most 40 requests over at most ~10 s, stopping once four connections have been seen.
         for (var i = 0; i < 40 && reports.Select(r => r.ConnectionId).Distinct().Count() < 4; i++)

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Resilience;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Xunit.Abstractions;
 
 namespace ClientCertHttp.FunctionalTests.Resilience;

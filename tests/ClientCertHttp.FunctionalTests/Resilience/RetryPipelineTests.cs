@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Authentication;
 using ClientCertHttp.Resilience;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

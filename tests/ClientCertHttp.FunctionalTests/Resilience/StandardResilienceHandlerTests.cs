@@ -1,6 +1,6 @@
 using System.Net;
 using ClientCertHttp.Resilience;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

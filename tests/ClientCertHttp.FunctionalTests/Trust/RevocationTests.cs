@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.FunctionalTests.Trust;

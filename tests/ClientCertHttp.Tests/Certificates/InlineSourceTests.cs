@@ -1,5 +1,5 @@
 using System.Text;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 
 namespace ClientCertHttp.Tests.Certificates;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

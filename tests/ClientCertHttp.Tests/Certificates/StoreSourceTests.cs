@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 
 namespace ClientCertHttp.Tests.Certificates;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// A plain-HTTP Kestrel server on 127.0.0.1 (random port) that serves CRLs published with <see cref="Publish"/>,
@@ -37,14 +37,15 @@ public sealed class CrlTestServer : IAsyncDisposable
     /// <summary>The number of requests received so far.</summary>
     public int RequestCount => Volatile.Read(ref _requestCount);
 
-    /// <summary>Starts a server.</summary>
+    /// <summary>Starts a server on 127.0.0.1 with an OS-assigned port.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server; dispose it to stop.</returns>
-    public static async Task<CrlTestServer> StartAsync()
+    public static async Task<CrlTestServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var server = new CrlTestServer();
         try
         {
-            await server.StartCoreAsync().ConfigureAwait(false);
+            await server.StartCoreAsync(cancellationToken).ConfigureAwait(false);
             return server;
         }
         catch
@@ -57,7 +58,12 @@ public sealed class CrlTestServer : IAsyncDisposable
     /// <summary>The absolute URL of <paramref name="path"/> on this server.</summary>
     /// <param name="path">A relative path such as <c>intermediate.crl</c>.</param>
     /// <returns>The URL.</returns>
-    public Uri Url(string path) => new(BaseAddress, path);
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    public Uri Url(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return new(BaseAddress, path.TrimStart('/'));
+    }
 
     /// <summary>Serves <paramref name="crl"/> at <paramref name="path"/> from now on.</summary>
     /// <param name="path">A relative path such as <c>intermediate.crl</c>.</param>
@@ -83,7 +89,7 @@ public sealed class CrlTestServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task StartCoreAsync()
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -93,7 +99,7 @@ public sealed class CrlTestServer : IAsyncDisposable
         WebApplication app = builder.Build();
         _app = app;
         app.Run(HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
         BaseAddress = new Uri($"http://127.0.0.1:{address.Port}/");
     }

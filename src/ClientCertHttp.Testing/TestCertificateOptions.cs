@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// Knobs for a certificate issued by <see cref="TestCertificateAuthority"/>. Every property has a sensible
@@ -10,13 +10,19 @@ namespace ClientCertHttp.TestUtilities;
 /// </summary>
 public sealed class TestCertificateOptions
 {
-    /// <summary>The key algorithm of the new certificate. Defaults to <see cref="TestKeyAlgorithm.Ecdsa"/> (P-256).</summary>
+    /// <summary>The key algorithm of the new certificate.</summary>
+    /// <value>The default value is <see cref="TestKeyAlgorithm.Ecdsa"/> (P-256).</value>
     public TestKeyAlgorithm KeyAlgorithm { get; set; } = TestKeyAlgorithm.Ecdsa;
 
-    /// <summary>The RSA modulus size in bits, used when <see cref="KeyAlgorithm"/> is <see cref="TestKeyAlgorithm.Rsa"/>. Defaults to 2048.</summary>
+    /// <summary>The RSA modulus size in bits, used when <see cref="KeyAlgorithm"/> is <see cref="TestKeyAlgorithm.Rsa"/>.</summary>
+    /// <value>The default value is 2048.</value>
     public int RsaKeySize { get; set; } = 2048;
 
-    /// <summary>The hash algorithm of the certificate signature. Defaults to SHA-256.</summary>
+    /// <summary>
+    /// The hash algorithm of the certificate signature. <see cref="HashAlgorithmName.SHA1"/> is accepted (the built-in
+    /// signature generators refuse it) so that tests can prove weak certificates are rejected.
+    /// </summary>
+    /// <value>The default value is SHA-256.</value>
     public HashAlgorithmName HashAlgorithm { get; set; } = HashAlgorithmName.SHA256;
 
     /// <summary>Start of the validity period. <see langword="null"/> means one hour ago.</summary>

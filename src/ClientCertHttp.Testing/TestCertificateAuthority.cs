@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// An in-memory two-level PKI for tests: a self-signed root, an intermediate signed by it, and helpers that
@@ -50,22 +50,17 @@ public sealed class TestCertificateAuthority : IDisposable
     /// <summary>
     /// Creates a root and an intermediate CA, valid from one day ago for ten years.
     /// </summary>
-    /// <param name="name">Prefix of the CA common names.</param>
-    /// <param name="keyAlgorithm">Key algorithm of both CA certificates.</param>
+    /// <param name="name">Prefix of the CA common names ("{name} Root CA", "{name} Intermediate CA").</param>
+    /// <param name="keyAlgorithm">Key algorithm of both CA certificates (ECDSA P-256 or RSA 2048).</param>
+    /// <param name="intermediateCrlUrl">
+    /// The CRL distribution point of the intermediate, or <see langword="null"/> for none. Serve
+    /// <see cref="BuildRootCrl"/> there (for example with <see cref="CrlTestServer"/>) so that revocation checking of
+    /// the whole chain can succeed.
+    /// </param>
     /// <returns>The new authority; dispose it to release the CA certificates.</returns>
-    public static TestCertificateAuthority Create(string name = "ClientCertHttp Test", TestKeyAlgorithm keyAlgorithm = TestKeyAlgorithm.Ecdsa)
-        => Create(name, keyAlgorithm, intermediateCrlUrl: null);
-
-    /// <summary>
-    /// Creates a root and an intermediate CA, valid from one day ago for ten years, whose intermediate names
-    /// <paramref name="intermediateCrlUrl"/> as its CRL distribution point (serve <see cref="BuildRootCrl"/> there),
-    /// so that revocation checking of the whole chain can succeed.
-    /// </summary>
-    /// <param name="name">Prefix of the CA common names.</param>
-    /// <param name="keyAlgorithm">Key algorithm of both CA certificates.</param>
-    /// <param name="intermediateCrlUrl">The CRL distribution point of the intermediate, or <see langword="null"/> for none.</param>
-    /// <returns>The new authority; dispose it to release the CA certificates.</returns>
-    public static TestCertificateAuthority Create(string name, TestKeyAlgorithm keyAlgorithm, Uri? intermediateCrlUrl)
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="keyAlgorithm"/> is not a defined value.</exception>
+    public static TestCertificateAuthority Create(string name = "ClientCertHttp Test", TestKeyAlgorithm keyAlgorithm = TestKeyAlgorithm.Ecdsa, Uri? intermediateCrlUrl = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
@@ -220,6 +215,13 @@ public sealed class TestCertificateAuthority : IDisposable
         return WriteCertificatePem(path, Root);
     }
 
+    /// <summary>Exports the private key of <paramref name="certWithKey"/> as unencrypted PKCS#8 PEM ("PRIVATE KEY").</summary>
+    /// <param name="certWithKey">A certificate with an ECDSA or RSA private key.</param>
+    /// <returns>The PEM text.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="certWithKey"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="certWithKey"/> has no ECDSA or RSA private key.</exception>
+    public static string ExportPrivateKeyPem(X509Certificate2 certWithKey) => ExportPrivateKeyPem(certWithKey, password: null);
+
     /// <summary>
     /// Exports the private key of <paramref name="certWithKey"/> as PKCS#8 PEM: "ENCRYPTED PRIVATE KEY"
     /// (PBES2, AES-256-CBC, SHA-256, 100,000 iterations) when <paramref name="password"/> is given, else "PRIVATE KEY".
@@ -227,7 +229,9 @@ public sealed class TestCertificateAuthority : IDisposable
     /// <param name="certWithKey">A certificate with an ECDSA or RSA private key.</param>
     /// <param name="password">The encryption password, or <see langword="null"/> for an unencrypted key.</param>
     /// <returns>The PEM text.</returns>
-    public static string ExportPrivateKeyPem(X509Certificate2 certWithKey, string? password = null)
+    /// <exception cref="ArgumentNullException"><paramref name="certWithKey"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="certWithKey"/> has no ECDSA or RSA private key.</exception>
+    public static string ExportPrivateKeyPem(X509Certificate2 certWithKey, string? password)
     {
         ArgumentNullException.ThrowIfNull(certWithKey);
         using AsymmetricAlgorithm key = GetPrivateKey(certWithKey);
@@ -246,9 +250,13 @@ public sealed class TestCertificateAuthority : IDisposable
     /// <param name="password">The password for <see cref="TestPrivateKeyFormat.EncryptedPkcs8"/>.</param>
     /// <param name="iterations">The PBKDF2 iteration count for <see cref="TestPrivateKeyFormat.EncryptedPkcs8"/>.</param>
     /// <returns>The PEM text.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="certWithKey"/> is <see langword="null"/>, or <paramref name="password"/> is <see langword="null"/> for <see cref="TestPrivateKeyFormat.EncryptedPkcs8"/>.</exception>
+    /// <exception cref="ArgumentException">The key type does not fit <paramref name="format"/>, or the certificate has no private key.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not a defined value, or <paramref name="iterations"/> is not positive.</exception>
     public static string ExportPrivateKeyPem(X509Certificate2 certWithKey, TestPrivateKeyFormat format, string? password = null, int iterations = 100_000)
     {
         ArgumentNullException.ThrowIfNull(certWithKey);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(iterations);
         using AsymmetricAlgorithm key = GetPrivateKey(certWithKey);
         return format switch
         {
@@ -256,8 +264,8 @@ public sealed class TestCertificateAuthority : IDisposable
             TestPrivateKeyFormat.EncryptedPkcs8 => key.ExportEncryptedPkcs8PrivateKeyPem(
                 (password ?? throw new ArgumentNullException(nameof(password))).AsSpan(),
                 new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations)),
-            TestPrivateKeyFormat.Pkcs1 => ((RSA)key).ExportRSAPrivateKeyPem(),
-            TestPrivateKeyFormat.Sec1 => ((ECDsa)key).ExportECPrivateKeyPem(),
+            TestPrivateKeyFormat.Pkcs1 => key is RSA rsa ? rsa.ExportRSAPrivateKeyPem() : throw new ArgumentException("PKCS#1 needs an RSA key.", nameof(format)),
+            TestPrivateKeyFormat.Sec1 => key is ECDsa ecdsa ? ecdsa.ExportECPrivateKeyPem() : throw new ArgumentException("SEC1 needs an ECDSA key.", nameof(format)),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown key format."),
         };
     }
@@ -276,6 +284,41 @@ public sealed class TestCertificateAuthority : IDisposable
         EnsureParentDirectory(path);
         File.WriteAllText(path, pem);
         return path;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="leaf"/> as a mounted Kubernetes <c>kubernetes.io/tls</c> secret: <c>tls.crt</c> (the leaf
+    /// followed by <see cref="Intermediate"/>), <c>tls.key</c> (unencrypted PKCS#8, as cert-manager writes it) and,
+    /// unless <paramref name="includeCaCrt"/> is <see langword="false"/>, <c>ca.crt</c> (<see cref="Root"/>), with the
+    /// kubelet's <c>..data</c> symbolic-link layout (see <see cref="KubernetesTlsSecret"/>). When
+    /// <paramref name="folder"/> already holds a secret, the content is swapped atomically, the way the kubelet
+    /// publishes a renewed secret.
+    /// </summary>
+    /// <param name="folder">The mount folder (created if needed).</param>
+    /// <param name="leaf">A certificate with a private key.</param>
+    /// <param name="includeCaCrt">Whether to write <c>ca.crt</c>.</param>
+    /// <returns><paramref name="folder"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="leaf"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="folder"/> is empty, or <paramref name="leaf"/> has no private key.</exception>
+    /// <exception cref="PlatformNotSupportedException">The atomic update needs <c>rename(2)</c>, which Windows lacks.</exception>
+    public string WriteKubernetesTlsSecret(string folder, X509Certificate2 leaf, bool includeCaCrt = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentNullException.ThrowIfNull(leaf);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string tlsCrt = ExportCertificatePem(leaf, Intermediate);
+        string tlsKey = ExportPrivateKeyPem(leaf);
+        string? caCrt = includeCaCrt ? ExportCertificatePem(Root) : null;
+        if (KubernetesTlsSecret.Exists(folder))
+        {
+            KubernetesTlsSecret.Update(folder, tlsCrt, tlsKey, caCrt);
+        }
+        else
+        {
+            KubernetesTlsSecret.Write(folder, tlsCrt, tlsKey, caCrt);
+        }
+
+        return folder;
     }
 
     /// <summary>

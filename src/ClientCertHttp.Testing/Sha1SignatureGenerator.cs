@@ -2,7 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// Signs certificates with SHA-1 (sha1WithRSAEncryption or ecdsa-with-SHA1), which the built-in generators refuse;

@@ -5,40 +5,52 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
-/// A real Kestrel HTTPS server on 127.0.0.1 (random port) that demands and validates client certificates itself:
+/// A real Kestrel HTTPS server on 127.0.0.1 (random port) that asks for and validates client certificates itself:
 /// a client certificate is accepted only if it chains, through the certificates the client actually SENT, to one of
 /// <see cref="MtlsTestServerOptions.TrustedClientRoots"/>. Every request is answered with a JSON
-/// <see cref="ClientCertificateReport"/> unless <see cref="MtlsTestServerOptions.RequestHandler"/> handles it.
+/// <see cref="MtlsRequestReport"/> unless <see cref="MtlsTestServerOptions.RequestHandler"/> handles it.
 /// </summary>
+/// <remarks>
+/// A refused certificate ends the connection right after the handshake without a TLS alert (what SslStream does on
+/// .NET 10 for Linux), is answered with an HTTP status (<see cref="MtlsTestServerOptions.RejectionStatusCode"/>), or
+/// is refused with a chosen alert (<see cref="MtlsTestServerOptions.RejectWithTlsAlert"/>).
+/// <see cref="HandshakeFailures"/> says why each handshake was refused. The server's own certificate can be renewed
+/// while it runs (<see cref="RotateServerCertificate"/>). Members are thread-safe.
+/// </remarks>
 public sealed class MtlsTestServer : IAsyncDisposable
 {
     private readonly MtlsTestServerOptions _options;
     private readonly X509Certificate2? _ownedServerCertificate;
     private readonly X509Certificate2Collection _trustedClientRoots;
-    private readonly SslStreamCertificateContext _serverCertificateContext;
+    private readonly SslCertificateTrust? _clientCaTrust;
+
+    // Swapped whole by RotateServerCertificate; every new connection reads it once.
+    private volatile ServerIdentity _identity;
 
     // Keyed by the server-side SslStream (the "sender" of the validation callback); the entry dies with the connection.
     private readonly ConditionalWeakTable<SslStream, HandshakeRecord> _handshakes = new();
-    private readonly ConcurrentQueue<ClientCertificateReport> _reports = new();
+    private readonly ConcurrentQueue<MtlsRequestReport> _reports = new();
     private readonly ConcurrentQueue<string> _handshakeFailures = new();
 
     // Leaf thumbprint -> the chain sent with it in a handshake that validated (see ValidateClientCertificate).
-    private readonly ConcurrentDictionary<string, CertificateInfo[]> _validatedChains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ReceivedCertificate[]> _validatedChains = new(StringComparer.Ordinal);
 
     private WebApplication? _app;
     private int _handshakeCount;
@@ -56,17 +68,15 @@ public sealed class MtlsTestServer : IAsyncDisposable
             _ownedServerCertificate = ca.IssueServerCertificate();
         }
 
-        ServerCertificate = options.ServerCertificate ?? _ownedServerCertificate!;
         _trustedClientRoots = options.TrustedClientRoots ?? [ca.Root];
 
         X509Certificate2Collection intermediates = options.SendServerIntermediate
             ? options.ServerIntermediates ?? [ca.Intermediate]
             : [];
-        _serverCertificateContext = SslStreamCertificateContext.Create(
-            ServerCertificate,
-            intermediates,
-            offline: true,
-            options.SendAcceptableClientCaNames ? SslCertificateTrust.CreateForX509Collection(_trustedClientRoots, sendTrustInHandshake: true) : null);
+        _clientCaTrust = options.SendAcceptableClientCaNames
+            ? SslCertificateTrust.CreateForX509Collection(_trustedClientRoots, sendTrustInHandshake: true)
+            : null;
+        _identity = ServerIdentity.Create(options.ServerCertificate ?? _ownedServerCertificate!, intermediates, _clientCaTrust);
     }
 
     /// <summary>The base address using the IP literal: <c>https://127.0.0.1:{port}/</c>.</summary>
@@ -78,11 +88,11 @@ public sealed class MtlsTestServer : IAsyncDisposable
     /// <summary>The TCP port the server listens on (chosen by the OS).</summary>
     public int Port { get; private set; }
 
-    /// <summary>The server's leaf certificate.</summary>
-    public X509Certificate2 ServerCertificate { get; }
+    /// <summary>Gets the server's current leaf certificate (the latest one given to <see cref="RotateServerCertificate"/>).</summary>
+    public X509Certificate2 ServerCertificate => _identity.Certificate;
 
     /// <summary>A thread-safe snapshot of the reports of every request served so far, in arrival order.</summary>
-    public IReadOnlyList<ClientCertificateReport> Reports => _reports.ToArray();
+    public IReadOnlyList<MtlsRequestReport> Reports => _reports.ToArray();
 
     /// <summary>The number of TLS handshakes that completed successfully.</summary>
     public int HandshakeCount => Volatile.Read(ref _handshakeCount);
@@ -116,11 +126,7 @@ public sealed class MtlsTestServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(ca);
         var options = new MtlsTestServerOptions();
         configure?.Invoke(options);
-
-        if ((options.Protocols & HttpProtocols.Http3) != 0)
-        {
-            throw new NotSupportedException("MtlsTestServer does not support HTTP/3 (Kestrel's TLS callback is TCP only).");
-        }
+        Validate(options);
 
         var server = new MtlsTestServer(ca, options);
         try
@@ -135,25 +141,84 @@ public sealed class MtlsTestServer : IAsyncDisposable
         }
     }
 
+    private static void Validate(MtlsTestServerOptions options)
+    {
+        if ((options.Protocols & HttpProtocols.Http3) != 0)
+        {
+            throw new NotSupportedException("MtlsTestServer does not support HTTP/3 (Kestrel's TLS callback is TCP only).");
+        }
+
+        if (options.ClientCertificateMode is not (ClientCertificateMode.NoCertificate or ClientCertificateMode.AllowCertificate or ClientCertificateMode.RequireCertificate))
+        {
+            throw new NotSupportedException($"MtlsTestServer does not support ClientCertificateMode.{options.ClientCertificateMode}; use NoCertificate, AllowCertificate or RequireCertificate.");
+        }
+
+        if (options.RejectionStatusCode is { } status && (status < 400 || status > 599))
+        {
+            throw new ArgumentException($"MtlsTestServerOptions.RejectionStatusCode must be an HTTP error status (400-599), not {status}.", nameof(options));
+        }
+
+        if (options.RejectWithTlsAlert is { } alert)
+        {
+            if (!Enum.IsDefined(alert))
+            {
+                throw new ArgumentException($"MtlsTestServerOptions.RejectWithTlsAlert has an unknown value {(int)alert}.", nameof(options));
+            }
+
+            if (options.RejectionStatusCode is not null)
+            {
+                throw new ArgumentException("MtlsTestServerOptions.RejectWithTlsAlert and RejectionStatusCode cannot be combined: a handshake refused with an alert never reaches HTTP.", nameof(options));
+            }
+
+            if (!OpenSslAlertRejector.IsSupported)
+            {
+                throw new PlatformNotSupportedException("MtlsTestServerOptions.RejectWithTlsAlert needs the system's libssl (OpenSSL 1.1 or 3) on Linux.");
+            }
+        }
+    }
+
     /// <summary>
-    /// Reads the JSON <see cref="ClientCertificateReport"/> returned by the server (System.Text.Json web defaults).
+    /// Reads the JSON <see cref="MtlsRequestReport"/> returned by the server (System.Text.Json web defaults).
     /// Throws <see cref="HttpRequestException"/> for a non-success status code.
     /// </summary>
     /// <param name="response">A response from the test server.</param>
     /// <param name="ct">Cancels the read.</param>
     /// <returns>The deserialized report.</returns>
-    public static Task<ClientCertificateReport> ReadReportAsync(HttpResponseMessage response, CancellationToken ct = default)
-        => ClientCertificateReport.ReadCoreAsync(response, ct);
+    public static Task<MtlsRequestReport> ReadReportAsync(HttpResponseMessage response, CancellationToken ct = default)
+        => MtlsRequestReport.ReadCoreAsync(response, ct);
 
     /// <summary>
     /// Returns the report recorded for the current request, for use inside <see cref="MtlsTestServerOptions.RequestHandler"/>.
     /// </summary>
     /// <param name="context">The request context.</param>
     /// <returns>The report, or <see langword="null"/> for a context not served by an <see cref="MtlsTestServer"/>.</returns>
-    public static ClientCertificateReport? GetReport(HttpContext context)
+    public static MtlsRequestReport? GetReport(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Items.TryGetValue(typeof(ClientCertificateReport), out object? value) ? value as ClientCertificateReport : null;
+        return context.Items.TryGetValue(typeof(MtlsRequestReport), out object? value) ? value as MtlsRequestReport : null;
+    }
+
+    /// <summary>
+    /// Replaces the server's own certificate while the server runs, as a server does when its certificate is renewed:
+    /// every TLS handshake from now on presents <paramref name="certificate"/> (with
+    /// <paramref name="intermediates"/>); connections already open keep the certificate they were established with.
+    /// </summary>
+    /// <param name="certificate">The new server certificate, with its private key. The caller keeps ownership and must
+    /// keep it alive until the server is disposed.</param>
+    /// <param name="intermediates">The intermediates to send after it; <see langword="null"/> or empty sends the leaf only.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="certificate"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="certificate"/> has no private key.</exception>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public void RotateServerCertificate(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!certificate.HasPrivateKey)
+        {
+            throw new ArgumentException($"The server certificate '{certificate.Subject}' has no private key.", nameof(certificate));
+        }
+
+        _identity = ServerIdentity.Create(certificate, intermediates ?? [], _clientCaTrust);
     }
 
     /// <summary>Forgets the reports recorded so far (counters are kept).</summary>
@@ -225,14 +290,21 @@ public sealed class MtlsTestServer : IAsyncDisposable
                     }
                 });
 
+                if (_options.RejectWithTlsAlert is { } alert)
+                {
+                    // Terminal: these connections never reach Kestrel's HTTPS middleware.
+                    listen.Use(_ => connection => RejectWithAlertAsync(connection, alert));
+                    return;
+                }
+
                 // ApplicationProtocols is left null on purpose: Kestrel then fills ALPN from listen.Protocols
                 // (h2 before http/1.1), see HttpsConnectionMiddleware.ServerOptionsCallback.
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
                     OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
                     {
-                        ServerCertificateContext = _serverCertificateContext,
-                        ClientCertificateRequired = _options.RequireClientCertificate,
+                        ServerCertificateContext = _identity.Context,
+                        ClientCertificateRequired = _options.ClientCertificateMode != ClientCertificateMode.NoCertificate,
                         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                         RemoteCertificateValidationCallback = ValidateClientCertificate,
                     }),
@@ -263,9 +335,15 @@ public sealed class MtlsTestServer : IAsyncDisposable
 
     private async Task HandleRequestAsync(HttpContext context)
     {
-        ClientCertificateReport report = CreateReport(context);
+        MtlsRequestReport report = CreateReport(context);
         _reports.Enqueue(report);
-        context.Items[typeof(ClientCertificateReport)] = report;
+        context.Items[typeof(MtlsRequestReport)] = report;
+
+        if (report.CertificateError is not null && _options.RejectionStatusCode is { } status)
+        {
+            await WriteRejectionAsync(context, status, report.Subject is null).ConfigureAwait(false);
+            return;
+        }
 
         if (_options.RequestHandler is { } handler && await handler(context).ConfigureAwait(false))
         {
@@ -274,10 +352,10 @@ public sealed class MtlsTestServer : IAsyncDisposable
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await JsonSerializer.SerializeAsync(context.Response.Body, report, TestUtilitiesJsonContext.Default.ClientCertificateReport, context.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(context.Response.Body, report, TestingJsonContext.Default.MtlsRequestReport, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private ClientCertificateReport CreateReport(HttpContext context)
+    private MtlsRequestReport CreateReport(HttpContext context)
     {
         // Kestrel's request feature collection falls back to the connection features, where the HTTPS
         // middleware put ISslStreamFeature; HTTP/2 streams of one connection share the same SslStream.
@@ -292,7 +370,7 @@ public sealed class MtlsTestServer : IAsyncDisposable
             ?? sslStream?.SslProtocol.ToString()
             ?? "None";
 
-        return new ClientCertificateReport(
+        return new MtlsRequestReport(
             record?.Leaf?.Subject,
             record?.Leaf?.Thumbprint,
             record?.SentChain ?? [],
@@ -301,7 +379,43 @@ public sealed class MtlsTestServer : IAsyncDisposable
             context.Connection.Id)
         {
             SessionResumed = record?.SessionResumed ?? false,
+            CertificateError = record?.CertificateError,
         };
+    }
+
+    /// <summary>The page nginx sends for <c>ssl_verify_client</c> failures, with this server's name at the bottom.</summary>
+    private static async Task WriteRejectionAsync(HttpContext context, int status, bool missing)
+    {
+        string message = missing ? "No required SSL certificate was sent" : "The SSL certificate error";
+        string reason = ReasonPhrases.GetReasonPhrase(status);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html";
+        await context.Response.WriteAsync(
+            $"<html>\r\n<head><title>{status} {message}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<center>{message}</center>\r\n<hr><center>MtlsTestServer</center>\r\n</body>\r\n</html>\r\n",
+            context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task RejectWithAlertAsync(ConnectionContext connection, TlsAlert alert)
+    {
+        ServerIdentity identity = _identity;
+        try
+        {
+            await OpenSslAlertRejector.RejectAsync(
+                connection.Transport,
+                identity.Certificate,
+                identity.Intermediates,
+                alert,
+                ((_options.Protocols & HttpProtocols.Http2) != 0 ? OpenSslAlertRejector.Alpn.Http2 : OpenSslAlertRejector.Alpn.None)
+                    | ((_options.Protocols & HttpProtocols.Http1) != 0 ? OpenSslAlertRejector.Alpn.Http11 : OpenSslAlertRejector.Alpn.None),
+                leaf => Reject(leaf is null
+                    ? "handshake refused: no client certificate was received (OpenSSL answers certificate_required under TLS 1.3, handshake_failure under TLS 1.2)"
+                    : $"client certificate '{leaf.Subject}' refused with TLS alert {alert} (RejectWithTlsAlert)"),
+                connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            // The client went away mid-handshake; the refusal is recorded all the same.
+        }
     }
 
     /// <summary>
@@ -327,13 +441,21 @@ public sealed class MtlsTestServer : IAsyncDisposable
 
         if (certificate is null)
         {
-            _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(null, []));
-            if (!_options.RequireClientCertificate)
+            if (_options.ClientCertificateMode != ClientCertificateMode.RequireCertificate)
             {
+                _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(null, []));
                 return true;
             }
 
-            return Reject("no client certificate was sent");
+            const string missing = "no client certificate was sent";
+            if (_options.RejectionStatusCode is not null)
+            {
+                _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(null, []) { CertificateError = missing });
+                return true;
+            }
+
+            _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(null, []));
+            return Reject(missing);
         }
 
         // SslStream passes an X509Certificate2 here; the fallback copy only guards against other platforms.
@@ -355,29 +477,35 @@ public sealed class MtlsTestServer : IAsyncDisposable
                 }
             }
 
-            var leafInfo = new CertificateInfo(leaf.Subject, leaf.Thumbprint);
-            CertificateInfo[] sentInfo = [.. sent.Select(c => new CertificateInfo(c.Subject, c.Thumbprint))];
+            var leafInfo = new ReceivedCertificate(leaf.Subject, leaf.Thumbprint);
+            ReceivedCertificate[] sentInfo = [.. sent.Select(c => new ReceivedCertificate(c.Subject, c.Thumbprint))];
 
             // A resumed TLS session (the client connected to a host name before, so it sent SNI and a session
             // ticket) carries only the leaf restored from the session: OpenSSL does not keep the peer's chain in it.
             // Measured here: the callback then sees the leaf with an empty ExtraStore. Real servers do not re-verify
             // a resumed session either, so a leaf whose full chain this server already validated is accepted, and
             // reported with the chain it was originally validated with.
-            if (sent.Count == 0 && _validatedChains.TryGetValue(leaf.Thumbprint, out CertificateInfo[]? originalChain))
+            if (sent.Count == 0 && _validatedChains.TryGetValue(leaf.Thumbprint, out ReceivedCertificate[]? originalChain))
             {
                 _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, originalChain) { SessionResumed = true });
                 return true;
             }
 
-            _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, sentInfo));
-
             string? failure = ValidateChain(leaf, sent);
             if (failure is null)
             {
+                _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, sentInfo));
                 _validatedChains[leaf.Thumbprint] = sentInfo;
                 return true;
             }
 
+            if (_options.RejectionStatusCode is not null)
+            {
+                _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, sentInfo) { CertificateError = failure });
+                return true;
+            }
+
+            _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, sentInfo));
             return Reject($"client certificate '{leaf.Subject}' rejected: {failure}");
         }
         finally
@@ -437,8 +565,16 @@ public sealed class MtlsTestServer : IAsyncDisposable
         return false;
     }
 
-    private sealed record HandshakeRecord(CertificateInfo? Leaf, CertificateInfo[] SentChain)
+    private sealed record HandshakeRecord(ReceivedCertificate? Leaf, ReceivedCertificate[] SentChain)
     {
         public bool SessionResumed { get; init; }
+
+        public string? CertificateError { get; init; }
+    }
+
+    private sealed record ServerIdentity(X509Certificate2 Certificate, X509Certificate2[] Intermediates, SslStreamCertificateContext Context)
+    {
+        public static ServerIdentity Create(X509Certificate2 certificate, X509Certificate2Collection intermediates, SslCertificateTrust? clientCaTrust)
+            => new(certificate, [.. intermediates], SslStreamCertificateContext.Create(certificate, intermediates, offline: true, clientCaTrust));
     }
 }

@@ -1,4 +1,4 @@
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// A uniquely named folder under <see cref="System.IO.Path.GetTempPath"/> that is deleted, with its content, on dispose.

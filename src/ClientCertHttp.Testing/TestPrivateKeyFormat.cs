@@ -1,4 +1,4 @@
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>The PEM private key encodings <see cref="TestCertificateAuthority.ExportPrivateKeyPem(System.Security.Cryptography.X509Certificates.X509Certificate2, TestPrivateKeyFormat, string?, int)"/> can write.</summary>
 public enum TestPrivateKeyFormat

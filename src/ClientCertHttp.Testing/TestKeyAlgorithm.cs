@@ -1,4 +1,4 @@
-namespace ClientCertHttp.TestUtilities;
+namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// The kind of key pair generated for a test certificate.

@@ -1,0 +1,115 @@
+using System.Security.Authentication;
+
+namespace ClientCertHttp.Testing.Tests;
+
+public sealed class TlsAlertTests : IDisposable
+{
+    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create("Alert Tests");
+
+    public static TheoryData<TlsAlert, TlsVersion, string> Alerts()
+    {
+        var data = new TheoryData<TlsAlert, TlsVersion, string>();
+        (TlsAlert Alert, string OpenSslText)[] alerts =
+        [
+            (TlsAlert.HandshakeFailure, "alert handshake failure"),
+            (TlsAlert.BadCertificate, "alert bad certificate"),
+            (TlsAlert.UnsupportedCertificate, "alert unsupported certificate"),
+            (TlsAlert.CertificateRevoked, "alert certificate revoked"),
+            (TlsAlert.CertificateExpired, "alert certificate expired"),
+            (TlsAlert.CertificateUnknown, "alert certificate unknown"),
+            (TlsAlert.UnknownCA, "alert unknown ca"),
+            (TlsAlert.DecryptError, "alert decrypt error"),
+            (TlsAlert.InternalError, "alert internal error"),
+        ];
+        foreach ((TlsAlert alert, string text) in alerts)
+        {
+            data.Add(alert, TlsVersion.Tls13, text);
+            data.Add(alert, TlsVersion.Tls12, text);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Alerts))]
+    public async Task RejectWithTlsAlert_ClientSendsCertificate_ClientReceivesThatAlert(TlsAlert alert, TlsVersion protocol, string openSslText)
+    {
+        using var leaf = _ca.IssueClientCertificate("CN=alerted-client");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RejectWithTlsAlert = alert);
+        using var client = TestClients.Create(_ca, leaf, protocol);
+
+        using var request = TestClients.Get(server.BaseAddress);
+        Func<Task> send = () => client.SendAsync(request);
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        TestClients.Messages(failure.Which).Should().Contain(openSslText);
+        server.HandshakeFailures.Should().ContainSingle().Which.Should().Contain("CN=alerted-client").And.Contain(alert.ToString());
+        server.Reports.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RejectWithTlsAlert_Http2OnlyClient_GetsPastAlpnToTheRefusal()
+    {
+        // Without ALPN from the alert server an HTTP/2-only client would give up before reading anything. With it, the
+        // client reads the alert; SocketsHttpHandler usually names it, but under load its HTTP/2 set-up can report
+        // only that the server did not complete the HTTP/2 handshake (a race in the client, not on the wire).
+        using var leaf = _ca.IssueClientCertificate("CN=h2-client");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RejectWithTlsAlert = TlsAlert.CertificateRevoked);
+        using var client = TestClients.Create(_ca, leaf, TlsVersion.Tls13);
+
+        Func<Task> send = () => TestClients.SendAsync(client, server.BaseAddress, new Version(2, 0));
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        TestClients.Messages(failure.Which).Should().NotContain("unable to establish HTTP/2 connection")
+            .And.ContainAny("alert certificate revoked", "did not complete the HTTP/2 handshake");
+        server.HandshakeFailures.Should().ContainSingle().Which.Should().Contain("CN=h2-client").And.Contain("CertificateRevoked");
+    }
+
+    [Theory]
+    [InlineData(TlsVersion.Tls13, "alert certificate required")]
+    [InlineData(TlsVersion.Tls12, "alert handshake failure")]
+    public async Task RejectWithTlsAlert_NoClientCertificate_ClientReceivesOpenSslsOwnAlert(TlsVersion protocol, string openSslText)
+    {
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RejectWithTlsAlert = TlsAlert.UnknownCA);
+        using var client = TestClients.Create(_ca, clientCertificate: null, protocol);
+
+        using var request = TestClients.Get(server.BaseAddress);
+        Func<Task> send = () => client.SendAsync(request);
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        TestClients.Messages(failure.Which).Should().Contain(openSslText).And.NotContain("unknown ca");
+        server.HandshakeFailures.Should().ContainSingle().Which.Should().Contain("no client certificate");
+    }
+
+    [Fact]
+    public async Task RejectWithTlsAlert_ServerChainSent_ClientValidatesServerBeforeAlert()
+    {
+        // The alert server presents the same certificate and chain as the normal server, so a client that trusts the
+        // CA gets as far as sending its certificate; one that does not trust it fails on its own side first.
+        using var leaf = _ca.IssueClientCertificate();
+        using var otherCa = TestCertificateAuthority.Create("Other Root");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RejectWithTlsAlert = TlsAlert.UnknownCA);
+        using var client = TestClients.Create(otherCa, leaf, TlsVersion.Tls13);
+
+        using var request = TestClients.Get(server.BaseAddress);
+        Func<Task> send = () => client.SendAsync(request);
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        failure.Which.InnerException.Should().BeOfType<AuthenticationException>();
+        TestClients.Messages(failure.Which).Should().NotContain("alert unknown ca");
+    }
+
+    [Fact]
+    public async Task StartAsync_AlertAndStatusCodeCombined_Throws()
+    {
+        Func<Task> start = () => MtlsTestServer.StartAsync(_ca, o =>
+        {
+            o.RejectWithTlsAlert = TlsAlert.BadCertificate;
+            o.RejectionStatusCode = 400;
+        });
+
+        await start.Should().ThrowAsync<ArgumentException>().WithMessage("*cannot be combined*");
+    }
+
+    public void Dispose() => _ca.Dispose();
+}
