@@ -180,9 +180,9 @@ public sealed class ProbeTests(ToolFixture fixture)
     [Fact]
     public async Task Probe_NginxLikeServerWithoutCertificate_ExitsOneAndExplainsThe400()
     {
-        await using var server = await NginxLikeServer.StartAsync(fixture.Ca);
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.RejectionStatusCode = 400);
 
-        var run = await ProbeAsync(server.Address.ToString(), ["--ca", fixture.RootPemPath, "--json"]);
+        var run = await ProbeAsync(server.BaseAddress.ToString(), ["--ca", fixture.RootPemPath, "--json"]);
 
         run.ExitCode.Should().Be(1, run.ToString());
         var json = run.Json();
@@ -196,9 +196,9 @@ public sealed class ProbeTests(ToolFixture fixture)
     [Fact]
     public async Task Probe_NginxLikeServerWithCertificate_ExitsZero()
     {
-        await using var server = await NginxLikeServer.StartAsync(fixture.Ca);
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.RejectionStatusCode = 400);
 
-        var run = await ProbeAsync(server.Address.ToString(), fixture.PfxArguments());
+        var run = await ProbeAsync(server.BaseAddress.ToString(), fixture.PfxArguments());
 
         run.ExitCode.Should().Be(0, run.ToString());
         run.Output.Should().Contain("HTTP/1.1 200 OK").And.Contain("Mutual TLS works");
