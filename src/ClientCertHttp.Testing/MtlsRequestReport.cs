@@ -27,6 +27,11 @@ public sealed record MtlsRequestReport(
     /// Gets a value indicating whether the connection resumed an earlier TLS session, so no certificate was sent in
     /// this handshake; <see cref="SentChain"/> is then the chain validated when the session was established.
     /// </summary>
+    /// <remarks>
+    /// The server infers resumption from a handshake that carries a known leaf without its chain. When
+    /// <see cref="MtlsTestServerOptions.TrustedClientRoots"/> holds the leaf's own issuer, such a handshake is validated
+    /// as a full one (a client may legitimately send its leaf alone there) and reported as not resumed.
+    /// </remarks>
     public bool SessionResumed { get; init; }
 
     /// <summary>

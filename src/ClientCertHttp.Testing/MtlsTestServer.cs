@@ -485,7 +485,10 @@ public sealed class MtlsTestServer : IAsyncDisposable
             // Measured here: the callback then sees the leaf with an empty ExtraStore. Real servers do not re-verify
             // a resumed session either, so a leaf whose full chain this server already validated is accepted, and
             // reported with the chain it was originally validated with.
-            if (sent.Count == 0 && _validatedChains.TryGetValue(leaf.Thumbprint, out ReceivedCertificate[]? originalChain))
+            // A leaf-only handshake from a client whose issuer this server trusts directly (TrustedClientRoots holds
+            // the intermediate) is told apart by validating it like any full handshake, so that the server does, and
+            // reports, the work a real server does for a client that sends its leaf alone.
+            if (sent.Count == 0 && !IssuerIsTrusted(leaf) && _validatedChains.TryGetValue(leaf.Thumbprint, out ReceivedCertificate[]? originalChain))
             {
                 _handshakes.AddOrUpdate(sslStream, new HandshakeRecord(leafInfo, originalChain) { SessionResumed = true });
                 return true;
@@ -512,6 +515,19 @@ public sealed class MtlsTestServer : IAsyncDisposable
         {
             copy?.Dispose();
         }
+    }
+
+    private bool IssuerIsTrusted(X509Certificate2 leaf)
+    {
+        foreach (X509Certificate2 trusted in _trustedClientRoots)
+        {
+            if (trusted.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <returns><see langword="null"/> when valid, otherwise the reason.</returns>

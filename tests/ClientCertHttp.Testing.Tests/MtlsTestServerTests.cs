@@ -51,6 +51,28 @@ public sealed class MtlsTestServerTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadReportAsync_LeafOnlyClientOfTrustedIntermediate_ValidatesEveryHandshakeAsFull()
+    {
+        using var leaf = _ca.IssueClientCertificate("CN=leaf-only-trusted-issuer");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.TrustedClientRoots = [_ca.Root, _ca.Intermediate]);
+        using var fullChain = TestClients.Create(_ca, leaf);
+        using var leafOnly = TestClients.Create(_ca, leaf, sendIntermediate: false);
+
+        // The full-chain request makes the leaf known; the leaf-only ones that follow (IP literal: no SNI, no
+        // resumption) are full handshakes of a client whose issuer the server trusts, not resumed sessions.
+        using HttpResponseMessage fullResponse = await TestClients.SendAsync(fullChain, server.BaseAddress);
+        MtlsRequestReport full = await MtlsTestServer.ReadReportAsync(fullResponse);
+        using HttpResponseMessage firstResponse = await TestClients.SendAsync(leafOnly, server.BaseAddress);
+        MtlsRequestReport first = await MtlsTestServer.ReadReportAsync(firstResponse);
+
+        full.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+        first.ConnectionId.Should().NotBe(full.ConnectionId);
+        first.SessionResumed.Should().BeFalse();
+        first.Thumbprint.Should().Be(leaf.Thumbprint);
+        first.SentChain.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task StartAsync_LeafWithoutIntermediate_RefusesHandshakeAndSaysWhy()
     {
         using var leaf = _ca.IssueClientCertificate("CN=leaf-only");
