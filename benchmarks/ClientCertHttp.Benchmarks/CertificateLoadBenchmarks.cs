@@ -31,6 +31,7 @@ public class CertificateLoadBenchmarks
     private string _keyPem = null!;
     private X509Certificate2Collection _intermediates = null!;
     private string _thumbprint = null!;
+    private IDisposable[] _storeEntries = [];
 
     [GlobalSetup]
     public void Setup()
@@ -43,8 +44,9 @@ public class CertificateLoadBenchmarks
         _certificatePem = TestCertificateAuthority.WriteCertificatePem(_temp.Combine("client.crt"), _clients.Leaf, _clients.Intermediate);
         _keyPem = _temp.Combine("client.key");
         File.WriteAllText(_keyPem, TestCertificateAuthority.ExportPrivateKeyPem(_clients.Leaf, TestPrivateKeyFormat.EncryptedPkcs8, Password, iterations: 2048));
-        IsolatedUserStore.Add("My", _clients.Leaf);
-        IsolatedUserStore.Add("CA", _clients.Intermediate);
+        // Removed again in [GlobalCleanup]: left in the store, the leaf and intermediate would change what the naive
+        // client of a later suite in the same run sends (it would find its intermediate in the CA store).
+        _storeEntries = [IsolatedUserStore.Add("My", _clients.Leaf), IsolatedUserStore.Add("CA", _clients.Intermediate)];
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -92,6 +94,11 @@ public class CertificateLoadBenchmarks
     public void Cleanup()
     {
         _host.Dispose();
+        foreach (var entry in _storeEntries)
+        {
+            entry.Dispose();
+        }
+
         _clients.Dispose();
         _temp.Dispose();
     }
