@@ -6,7 +6,9 @@ using ClientCertHttp.Benchmarks;
 
 // --dry-run: every benchmark once, in process, untimed (CI runs this so the suites cannot rot); a failed benchmark
 // fails the run. --rotation-latency: the per-request latency harness. --first-request-probe [hosts]: first-request
-// latency of many fresh hosts, and whether each opened a connection. Anything else goes to BenchmarkDotNet.
+// latency of many fresh hosts, and whether each opened a connection. --paired [rounds]: the keep-alive and
+// full-handshake comparisons interleaved round by round, with paired ratios and client and server CPU time. Anything
+// else goes to BenchmarkDotNet.
 if (args is [ServerProcess.ServeSwitch, var folder])
 {
     return await ServerProcess.ServeAsync(folder);
@@ -21,6 +23,11 @@ var rest = args.Where(a => a is not "--dry-run" and not "--rotation-latency").To
 if (args is ["--first-request-probe", ..])
 {
     return await FirstRequestProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100);
+}
+
+if (args is ["--paired", ..])
+{
+    return await PairedProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 150);
 }
 
 if (args.Contains("--rotation-latency"))
@@ -51,7 +58,13 @@ if (failed > 0 || summaries.Count == 0)
 if (dryRun)
 {
     var rotation = await RotationLatency.RunAsync(TimeSpan.FromMilliseconds(200), cycles: 1, workers: 2);
-    return rotation != 0 ? rotation : await FirstRequestProbe.RunAsync(hosts: 2);
+    if (rotation != 0)
+    {
+        return rotation;
+    }
+
+    var firstRequest = await FirstRequestProbe.RunAsync(hosts: 2);
+    return firstRequest != 0 ? firstRequest : await PairedProbe.RunAsync(rounds: 2, keepAliveBatch: 2, handshakeBatch: 2);
 }
 
 return 0;

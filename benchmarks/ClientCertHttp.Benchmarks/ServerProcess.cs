@@ -52,6 +52,39 @@ internal sealed class ServerProcess : IDisposable
 
     public string RootPath => Path.Combine(_folder.Path, "root.pem");
 
+    /// <summary>
+    /// Gets the CPU time the server child has run so far: on Linux the sum of its live threads' run time in
+    /// nanoseconds (<c>/proc/PID/task/*/schedstat</c>); <see langword="null"/> elsewhere. Threads that exited are not
+    /// counted, so only differences over a short busy span are meaningful.
+    /// </summary>
+    public TimeSpan? CpuTime
+    {
+        get
+        {
+            var tasks = $"/proc/{_process.Id}/task";
+            if (!OperatingSystem.IsLinux() || !Directory.Exists(tasks))
+            {
+                return null;
+            }
+
+            long nanoseconds = 0;
+            foreach (var task in Directory.EnumerateDirectories(tasks))
+            {
+                try
+                {
+                    var text = File.ReadAllText(Path.Combine(task, "schedstat"));
+                    nanoseconds += long.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // The thread exited between the listing and the read.
+                }
+            }
+
+            return TimeSpan.FromTicks(nanoseconds / 100);
+        }
+    }
+
     /// <summary>A PFX (leaf, key and intermediate, password <see cref="Clients.Password"/>) of a client certificate.</summary>
     public string PfxPath(ClientKey key, int index = 1) => Path.Combine(_folder.Path, $"client-{key}-{index}.pfx");
 
