@@ -5,7 +5,9 @@ using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace ClientCertHttp.Benchmarks;
 
@@ -101,6 +103,28 @@ internal sealed class Clients : IDisposable
     /// <summary>The hand-written handler, built by IHttpClientFactory with its default logging handlers.</summary>
     public HttpClient Factory(SslProtocols protocols = SslProtocols.None) =>
         StartHost(services => services.AddHttpClient("plain").ConfigurePrimaryHttpMessageHandler(() => NewHandWrittenHandler(protocols)), "plain");
+
+    /// <summary>
+    /// The hand-written handler in IHttpClientFactory behind a retry pipeline of the shape and settings of ClientCertHttp's
+    /// default one (total timeout 30 s, 3 retries with exponential jittered backoff, attempt timeout 10 s), built with
+    /// Microsoft.Extensions.Http.Resilience directly: what retries cost without ClientCertHttp.
+    /// </summary>
+    public HttpClient FactoryWithRetry() =>
+        StartHost(
+            services => services.AddHttpClient("plain-retry")
+                .ConfigurePrimaryHttpMessageHandler(() => NewHandWrittenHandler())
+                .AddResilienceHandler("retry", pipeline => pipeline
+                    .AddTimeout(TimeSpan.FromSeconds(30))
+                    .AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = 3,
+                        Delay = TimeSpan.FromMilliseconds(200),
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        MaxDelay = TimeSpan.FromSeconds(5),
+                    })
+                    .AddTimeout(TimeSpan.FromSeconds(10))),
+            "plain-retry");
 
     /// <summary>
     /// ClientCertHttp from a PFX file, with or without its retry pipeline, and optionally without the factory's

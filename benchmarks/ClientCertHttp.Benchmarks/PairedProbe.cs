@@ -19,6 +19,7 @@ internal static class PairedProbe
 {
     private const string Baseline = "hand-written SocketsHttpHandler (Baseline)";
     private const string NoRetry = "ClientCertHttp, Retry:Enabled=false";
+    private const string FactoryRetry = "hand-written handler in IHttpClientFactory + the same retry pipeline (AddResilienceHandler)";
 
     public static async Task<int> RunAsync(int rounds, int keepAliveBatch = 200, int handshakeBatch = 20)
     {
@@ -37,6 +38,7 @@ internal static class PairedProbe
                     (NoRetry, clients.ClientCertHttp(retry: false)),
                     ("ClientCertHttp, Retry:Enabled=false, RemoveAllLoggers()", clients.ClientCertHttp(retry: false, removeFactoryLoggers: true)),
                     ("ClientCertHttp, default retry", clients.ClientCertHttp(retry: true)),
+                    (FactoryRetry, clients.FactoryWithRetry()),
                 ];
                 foreach (var (_, client) in compared)
                 {
@@ -44,7 +46,7 @@ internal static class PairedProbe
                 }
 
                 var samples = await MeasureAsync(server, compared, client => Requests.SendAsync(client, uri, closeConnection: false, version), keepAliveBatch, rounds).ConfigureAwait(false);
-                Print($"keep-alive, HTTP/{http}, {keepAliveBatch} requests per batch", samples, []);
+                Print($"keep-alive, HTTP/{http}, {keepAliveBatch} requests per batch", samples, [("ClientCertHttp, default retry", FactoryRetry)]);
             }
         }
 
