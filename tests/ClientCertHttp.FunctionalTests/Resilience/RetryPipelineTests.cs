@@ -314,6 +314,40 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
             .Which.Message.Should().Contain(fixture.ClientThumbprint);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Get_FactoryLoggersRemovedOrNot_ClientCertHttpStillLogsTheRejection(bool removeFactoryLoggers)
+    {
+        // The README suggests RemoveAllLoggers() to drop IHttpClientFactory's per-request logging handlers: that must
+        // not take ClientCertHttp's own events with them.
+        using var otherCa = TestCertificateAuthority.Create("Untrusted Client Roots");
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.TrustedClientRoots = [otherCa.Root]);
+        using var host = await StartClientAsync(server, services: s =>
+        {
+            if (removeFactoryLoggers)
+            {
+                s.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
+            }
+        });
+
+        using var client = CreateClient(host);
+        var act = () => client.GetAsync(WhoAmI);
+
+        await act.Should().ThrowAsync<ClientCertHttpRequestException>();
+        var records = host.Services.GetFakeLogCollector().GetSnapshot();
+        records.Should().ContainSingle(r => r.Id.Id == 31).Which.Message.Should().Contain(fixture.ClientThumbprint);
+        var factoryRecords = records.Where(r => r.Category?.StartsWith("System.Net.Http.HttpClient.payments", StringComparison.Ordinal) == true);
+        if (removeFactoryLoggers)
+        {
+            factoryRecords.Should().BeEmpty();
+        }
+        else
+        {
+            factoryRecords.Should().NotBeEmpty();
+        }
+    }
+
     [Fact]
     public async Task Get_ServerCertificateFromAnotherCa_FailsAfterOneAttemptWithTypedReason()
     {
