@@ -7,8 +7,9 @@ using ClientCertHttp.Benchmarks;
 // --dry-run: every benchmark once, in process, untimed (CI runs this so the suites cannot rot); a failed benchmark
 // fails the run. --rotation-latency: the per-request latency harness. --first-request-probe [hosts]: first-request
 // latency of many fresh hosts, and whether each opened a connection. --paired [rounds]: the keep-alive and
-// full-handshake comparisons interleaved round by round, with paired ratios and client and server CPU time. Anything
-// else goes to BenchmarkDotNet.
+// full-handshake comparisons interleaved round by round, with paired ratios and client and server CPU time.
+// --allocation-profile [requests]: the types a kept-alive request allocates, per client (GCAllocationTick samples).
+// Anything else goes to BenchmarkDotNet.
 if (args is [ServerProcess.ServeSwitch, var folder])
 {
     return await ServerProcess.ServeAsync(folder);
@@ -23,6 +24,11 @@ var rest = args.Where(a => a is not "--dry-run" and not "--rotation-latency").To
 if (args is ["--first-request-probe", ..])
 {
     return await FirstRequestProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100);
+}
+
+if (args is ["--allocation-profile", ..])
+{
+    return await AllocationProfile.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
 }
 
 if (args is ["--paired", ..])
@@ -64,7 +70,13 @@ if (dryRun)
     }
 
     var firstRequest = await FirstRequestProbe.RunAsync(hosts: 2);
-    return firstRequest != 0 ? firstRequest : await PairedProbe.RunAsync(rounds: 2, keepAliveBatch: 2, handshakeBatch: 2);
+    if (firstRequest != 0)
+    {
+        return firstRequest;
+    }
+
+    var paired = await PairedProbe.RunAsync(rounds: 2, keepAliveBatch: 2, handshakeBatch: 2);
+    return paired != 0 ? paired : await AllocationProfile.RunAsync(requests: 20);
 }
 
 return 0;
