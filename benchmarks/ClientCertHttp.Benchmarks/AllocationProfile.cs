@@ -72,12 +72,15 @@ internal static partial class AllocationProfile
                 .Take(12);
             foreach (var (type, perRequest, delta) in rows)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| `{type}` | {perRequest:N0} | {delta:+#,0;-#,0;0} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {Code(type)} | {perRequest:N0} | {delta:+#,0;-#,0;0} |"));
             }
         }
 
         return 0;
     }
+
+    /// <summary>A Markdown code span; a name with a backtick (a generic arity) needs double backticks.</summary>
+    private static string Code(string text) => text.Contains('`', StringComparison.Ordinal) ? $"`` {text} ``" : $"`{text}`";
 
     /// <summary>
     /// Names an async state machine box by the method it runs (<c>async frame: LoggingHttpMessageHandler.SendCoreAsync</c>)
