@@ -72,7 +72,9 @@ internal static class PairedProbe
         (string Name, HttpClient Client)[] compared =
         [
             (Baseline, clients.HandWritten(protocols)),
+            ("hand-written handler in IHttpClientFactory", clients.Factory(protocols)),
             (NoRetry, clients.ClientCertHttp(retry: false, protocols)),
+            ("ClientCertHttp, Retry:Enabled=false, RemoveAllLoggers()", clients.ClientCertHttp(retry: false, protocols, removeFactoryLoggers: true)),
             ("ClientCertHttp, default retry", clients.ClientCertHttp(retry: true, protocols)),
             ("naive HttpClientHandler.ClientCertificates", clients.Naive(protocols)),
         ];
