@@ -69,6 +69,12 @@ internal sealed class LoadedClientCertificate : IDisposable
 
     public void Dispose()
     {
+        // The context holds its own copies of the intermediates it will send, made from the chain it built.
+        foreach (var copy in Context.IntermediateCertificates)
+        {
+            copy.Dispose();
+        }
+
         foreach (var certificate in _owned)
         {
             certificate.Dispose();

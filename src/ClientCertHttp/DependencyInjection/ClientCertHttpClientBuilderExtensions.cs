@@ -144,7 +144,9 @@ public static class ClientCertHttpClientBuilderExtensions
         where TValidator : class, IServerCertificateValidator
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return AddServerCertificateValidatorCore(builder, serviceProvider => ActivatorUtilities.GetServiceOrCreateInstance<TValidator>(serviceProvider));
+        return AddServerCertificateValidatorCore(builder, serviceProvider => serviceProvider.GetService<TValidator>() is { } registered
+            ? (registered, false)
+            : (ActivatorUtilities.CreateInstance<TValidator>(serviceProvider), true));
     }
 
     /// <summary>
@@ -159,7 +161,7 @@ public static class ClientCertHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(validator);
-        return AddServerCertificateValidatorCore(builder, _ => validator);
+        return AddServerCertificateValidatorCore(builder, _ => (validator, false));
     }
 
     /// <summary>
@@ -180,10 +182,10 @@ public static class ClientCertHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(validate);
         var validator = new DelegateServerCertificateValidator(validate);
-        return AddServerCertificateValidatorCore(builder, _ => validator);
+        return AddServerCertificateValidatorCore(builder, _ => (validator, false));
     }
 
-    private static IHttpClientBuilder AddServerCertificateValidatorCore(IHttpClientBuilder builder, Func<IServiceProvider, IServerCertificateValidator> factory)
+    private static IHttpClientBuilder AddServerCertificateValidatorCore(IHttpClientBuilder builder, Func<IServiceProvider, (IServerCertificateValidator Validator, bool Created)> factory)
     {
         builder.Services.Configure<ServerCertificateValidatorRegistrations>(builder.Name, registrations => registrations.Factories.Add(factory));
         return builder;
@@ -213,16 +215,15 @@ public static class ClientCertHttpClientBuilderExtensions
 
         if (registry.Add(name))
         {
-            options.ValidateOnStart();
-            services.AddOptions<HandlerStartupCheck>(name).ValidateOnStart();
+            // The client's startup step: checks the options, loads the certificate once and builds the pipeline once.
+            services.AddOptions<ClientCertHttpStartup>(name).ValidateOnStart();
+            services.AddKeyedSingleton(name, (serviceProvider, _) => CreateSource(serviceProvider, name));
 
             builder.UseSocketsHttpHandler();
             builder.ConfigureHttpClient((serviceProvider, client) =>
             {
-                // The entry's options are the last good ones: a broken configuration reload does not change the client.
-                var baseAddress = serviceProvider.GetRequiredService<ClientTlsStateCache>()
-                    .GetOrCreate(name, serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get(name))
-                    .Options.BaseAddress;
+                // The source's options are the last good ones: a broken configuration reload does not change the client.
+                var baseAddress = serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(name).Options.BaseAddress;
                 if (baseAddress is not null)
                 {
                     client.BaseAddress = baseAddress;
@@ -231,9 +232,7 @@ public static class ClientCertHttpClientBuilderExtensions
 
             // Outside the pipeline: sees the final outcome of each request, after every retry.
             builder.AddHttpMessageHandler(serviceProvider => new RetryOutcomeHandler(
-                name,
-                serviceProvider.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>(),
-                serviceProvider.GetRequiredService<ClientTlsStateCache>(),
+                serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(name),
                 serviceProvider.GetRequiredService<FailureDiagnoser>(),
                 serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName)));
             builder.AddResilienceHandler(
@@ -263,21 +262,49 @@ public static class ClientCertHttpClientBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(serviceProvider => new ClientCertHttpInstruments(
             serviceProvider.GetRequiredService<IMeterFactory>(),
-            serviceProvider.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(serviceProvider => new ClientTlsStateCache(
             serviceProvider.GetRequiredService<TimeProvider>(),
-            serviceProvider.GetRequiredService<ILoggerFactory>(),
-            serviceProvider.GetRequiredService<ClientCertHttpInstruments>(),
-            registry,
-            serviceProvider));
+            () => serviceProvider.GetRequiredService<ClientCertificateSources>().Started()));
+        services.TryAddSingleton(serviceProvider => new ClientCertificateSources(registry, serviceProvider));
         services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
         services.TryAddSingleton<ClientCertHttp.Diagnostics.IClientCertificateDiagnostics, ClientCertificateDiagnostics>();
         services.TryAddSingleton<FailureDiagnoser>();
         services.TryAddSingleton<ICertificateRejectionReloader, CertificateRejectionReloader>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpOptions>, ClientCertHttpOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HandlerStartupCheck>, HandlerStartupCheckValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpStartup>, ClientCertHttpStartupValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ClientCertificateHandlerFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConnectionWarmupService>());
         return registry;
+    }
+
+    /// <summary>Creates a client's certificate source, with everything it alone uses.</summary>
+    private static ClientCertificateSource CreateSource(IServiceProvider services, string name)
+    {
+        var registry = services.GetRequiredService<ClientCertHttpClientRegistry>();
+        var timeProvider = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName);
+
+        // The rule that fences DangerousAcceptAnyServerCertificate: the host's environment, or the variables the
+        // hosts read, defaulting (as they do) to Production.
+        var environmentName = services.GetService<IHostEnvironment>()?.EnvironmentName
+            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+            ?? Environments.Production;
+        var isDevelopment = string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase);
+
+        // Validators are created once per client, not per reload; the ones created here are disposed with the source.
+        var validators = services.GetRequiredService<IOptionsMonitor<ServerCertificateValidatorRegistrations>>().Get(name).Factories
+            .Select(factory => factory(services))
+            .ToArray();
+        var providerCount = registry.ProviderCount(name);
+        var loader = new ClientTlsStateLoader(name, isDevelopment, environmentName, [.. validators.Select(v => v.Validator)], timeProvider, logger, services);
+        return new ClientCertificateSource(
+            name,
+            services.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>(),
+            loader,
+            providerCount,
+            providerCount > 0 ? services.GetKeyedService<ICertificateProvider>(name) : null,
+            [.. validators.Where(v => v.Created).Select(v => v.Validator).OfType<IDisposable>()],
+            timeProvider,
+            logger,
+            services.GetRequiredService<ClientCertHttpInstruments>());
     }
 }

@@ -42,7 +42,7 @@ public static class ClientCertHttpHealthChecksBuilderExtensions
             serviceProvider => new ClientCertificateHealthCheck(
                 serviceProvider.GetService<ClientCertHttpClientRegistry>()
                     ?? throw new InvalidOperationException("AddClientCertificateHealthCheck needs at least one client registered with AddClientCertHttpClient or AddClientCertificate."),
-                serviceProvider.GetRequiredService<ClientTlsStateCache>(),
+                serviceProvider.GetRequiredService<ClientCertificateSources>(),
                 serviceProvider.GetRequiredService<TimeProvider>(),
                 clients),
             failureStatus,

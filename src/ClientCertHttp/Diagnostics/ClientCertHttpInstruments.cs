@@ -10,10 +10,11 @@ internal sealed class ClientCertHttpInstruments
     private readonly Meter _meter;
     private readonly Counter<long> _reloads;
     private readonly Counter<long> _selections;
-    private Func<IEnumerable<ClientCertificateEntry>> _entries = () => [];
+    private readonly Func<IEnumerable<ClientCertificateSource>> _sources;
 
-    public ClientCertHttpInstruments(IMeterFactory meterFactory, TimeProvider timeProvider)
+    public ClientCertHttpInstruments(IMeterFactory meterFactory, TimeProvider timeProvider, Func<IEnumerable<ClientCertificateSource>> sources)
     {
+        _sources = sources;
         _meter = meterFactory.Create(ClientCertHttpMetrics.MeterName);
         var meter = _meter;
         _reloads = meter.CreateCounter<long>(ClientCertHttpMetrics.Reloads, "{reload}", "Certificate reload attempts.");
@@ -25,22 +26,30 @@ internal sealed class ClientCertHttpInstruments
             "Time left until the client certificate in use expires.");
     }
 
-    public void Attach(Func<IEnumerable<ClientCertificateEntry>> entries) => _entries = entries;
-
     public void Reloaded(string clientName, string result) =>
         _reloads.Add(1, new KeyValuePair<string, object?>(ClientCertHttpMetrics.ClientNameTag, clientName), new KeyValuePair<string, object?>(ClientCertHttpMetrics.ResultTag, result));
 
     public void Selected(string clientName, string trigger) =>
         _selections.Add(1, new KeyValuePair<string, object?>(ClientCertHttpMetrics.ClientNameTag, clientName), new KeyValuePair<string, object?>(ClientCertHttpMetrics.TriggerTag, trigger));
 
-    private IEnumerable<Measurement<double>> Observe(DateTimeOffset now)
+    private List<Measurement<double>> Observe(DateTimeOffset now)
     {
-        foreach (var entry in _entries())
+        List<Measurement<double>> measurements = [];
+        try
         {
-            var notAfter = entry.Current.Certificate.Certificate.NotAfter.ToUniversalTime();
-            yield return new Measurement<double>(
-                (notAfter - now.UtcDateTime).TotalSeconds,
-                new KeyValuePair<string, object?>(ClientCertHttpMetrics.ClientNameTag, entry.ClientName));
+            foreach (var source in _sources())
+            {
+                var notAfter = source.Current.Certificate.Certificate.NotAfter.ToUniversalTime();
+                measurements.Add(new Measurement<double>(
+                    (notAfter - now.UtcDateTime).TotalSeconds,
+                    new KeyValuePair<string, object?>(ClientCertHttpMetrics.ClientNameTag, source.ClientName)));
+            }
         }
+        catch (ObjectDisposedException)
+        {
+            // Collected while the application's services are being disposed: nothing left to report.
+        }
+
+        return measurements;
     }
 }

@@ -23,6 +23,25 @@ public static class ClientCertHttpMetrics
     /// <summary>Tag of <see cref="Reloads"/>: <c>changed</c>, <c>unchanged</c> or <c>failure</c>.</summary>
     public const string ResultTag = "clientcerthttp.reload.result";
 
-    /// <summary>Tag: what started the load: <c>startup</c>, <c>file_change</c>, <c>configuration</c>, <c>manual</c>, <c>provider_change</c> or <c>store_refresh</c>.</summary>
+    /// <summary>Tag: what started the load: <c>startup</c>, <c>file_change</c>, <c>configuration</c>, <c>manual</c>, <c>provider_change</c>, <c>store_refresh</c>, <c>certificate_rejected</c> (a server rejected the certificate) or <c>retry</c> (a failed reload tried again).</summary>
     public const string TriggerTag = "clientcerthttp.reload.trigger";
+}
+
+/// <summary>The values of the tags in <see cref="ClientCertHttpMetrics"/>, which are also the triggers named in logs.</summary>
+internal static class ClientCertHttpMetricValues
+{
+    // ClientCertHttpMetrics.TriggerTag
+    public const string StartupTrigger = "startup";
+    public const string FileChangeTrigger = "file_change";
+    public const string ConfigurationTrigger = "configuration";
+    public const string ManualTrigger = "manual";
+    public const string ProviderChangeTrigger = "provider_change";
+    public const string StoreRefreshTrigger = "store_refresh";
+    public const string RejectionTrigger = "certificate_rejected";
+    public const string RetryTrigger = "retry";
+
+    // ClientCertHttpMetrics.ResultTag
+    public const string Changed = "changed";
+    public const string Unchanged = "unchanged";
+    public const string Failure = "failure";
 }

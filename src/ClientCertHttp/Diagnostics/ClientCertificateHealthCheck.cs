@@ -9,7 +9,7 @@ namespace ClientCertHttp.Diagnostics;
 /// </summary>
 internal sealed class ClientCertificateHealthCheck(
     ClientCertHttpClientRegistry registry,
-    ClientTlsStateCache cache,
+    ClientCertificateSources sources,
     TimeProvider timeProvider,
     IReadOnlyCollection<string>? clientNames) : IHealthCheck
 {
@@ -22,7 +22,7 @@ internal sealed class ClientCertificateHealthCheck(
 
         foreach (var name in clientNames ?? registry.Names)
         {
-            if (!cache.TryGetEntry(name, out var entry))
+            if (!registry.Contains(name) || sources.Get(name) is not { IsStarted: true } entry)
             {
                 worst = HealthStatus.Unhealthy;
                 problems.Add($"'{name}' has no certificate loaded");

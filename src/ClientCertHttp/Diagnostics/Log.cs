@@ -91,6 +91,27 @@ internal static partial class Log
         Message = "HTTP client '{ClientName}': a handler moved to the client certificate {Thumbprint}; its previous connections are disposed after {DrainTimeout}.")]
     public static partial void ClientCertificateHandlerRetired(ILogger logger, string clientName, string thumbprint, TimeSpan drainTimeout);
 
+    [LoggerMessage(
+        EventId = 45,
+        EventName = "ClientCertificateReloadRetryScheduled",
+        Level = LogLevel.Information,
+        Message = "HTTP client '{ClientName}': reload attempt {FailedAttempts} failed; the certificate source is read again in {Delay} (the certificate {Thumbprint} stays in use meanwhile).")]
+    public static partial void ClientCertificateReloadRetryScheduled(ILogger logger, string clientName, int failedAttempts, TimeSpan delay, string thumbprint);
+
+    [LoggerMessage(
+        EventId = 46,
+        EventName = "CertificateProviderWatchFailed",
+        Level = LogLevel.Error,
+        Message = "HTTP client '{ClientName}': the certificate provider's GetChangeToken threw {ExceptionType}; its changes are not watched until the next successful reload (file, manual or rejection-triggered reloads still work).")]
+    public static partial void CertificateProviderWatchFailed(ILogger logger, string clientName, string exceptionType);
+
+    [LoggerMessage(
+        EventId = 47,
+        EventName = "ClientCertificateHandlerDrainCapReached",
+        Level = LogLevel.Warning,
+        Message = "HTTP client '{ClientName}': {Count} replaced handlers were still draining, the most that are kept; the oldest is disposed now, before its drain timeout. Certificates are rotating faster than Reload:DrainTimeout allows.")]
+    public static partial void ClientCertificateHandlerDrainCapReached(ILogger logger, string clientName, int count);
+
     // Events 30–39: retries (issue #6).
 
     [LoggerMessage(

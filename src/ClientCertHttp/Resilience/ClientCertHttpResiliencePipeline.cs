@@ -96,7 +96,7 @@ internal static class ClientCertHttpResiliencePipeline
                     return false;
                 }
 
-                state.ReloadChangedCertificate = await reloader.ReloadAsync(clientName, cancellationToken).ConfigureAwait(false);
+                state.ReloadChangedCertificate = await reloader.ReloadAsync(clientName, state, cancellationToken).ConfigureAwait(false);
                 state.RetryAfterReload = state.ReloadChangedCertificate;
                 return state.ReloadChangedCertificate;
 

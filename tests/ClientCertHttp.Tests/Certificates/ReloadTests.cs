@@ -284,7 +284,7 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
         CurrentThumbprint(host).Should().Be(current.Thumbprint);
         using var second = IsolatedUserStore.Add("My", renewed);
 
-        time.Advance(ClientCertificateEntry.StoreRefreshInterval - TimeSpan.FromSeconds(2));
+        time.Advance(ClientCertificateSource.StoreRefreshInterval - TimeSpan.FromSeconds(2));
         CurrentThumbprint(host).Should().Be(current.Thumbprint, "stores are queried again once a minute, not on every poll");
 
         time.Advance(TimeSpan.FromSeconds(3));
@@ -379,10 +379,11 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
         }
     }
 
-    private static ClientCertificateEntry Entry(IHost host)
+    private static ClientCertificateSource Entry(IHost host)
     {
-        host.Services.GetRequiredService<ClientTlsStateCache>().TryGetEntry(Client, out var entry).Should().BeTrue();
-        return entry!;
+        var source = host.Services.GetRequiredKeyedService<ClientCertificateSource>(Client);
+        source.IsStarted.Should().BeTrue();
+        return source;
     }
 
     private static string CurrentThumbprint(IHost host) => Entry(host).Current.Certificate.Certificate.Thumbprint;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Tests.Certificates;
 
@@ -24,9 +23,7 @@ internal static class SourceTestHost
             builder?.Invoke(b);
         });
         await host.StartAsync();
-        var options = host.Services.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get(Client);
-        var state = host.Services.GetRequiredService<ClientTlsStateCache>().GetOrCreate(Client, options);
-        var loaded = state.Current.Certificate;
+        var loaded = host.Services.GetRequiredKeyedService<ClientCertificateSource>(Client).Current.Certificate;
         var report = new LoadedReport(
             loaded.Certificate.Thumbprint,
             loaded.Certificate.Subject,

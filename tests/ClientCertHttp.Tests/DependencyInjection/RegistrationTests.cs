@@ -55,7 +55,8 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         services.AddClientCertHttpClient("a", _ => { }).AddClientCertificate(_ => { });
         services.AddClientCertHttpClient("b", _ => { });
 
-        services.Count(d => d.ServiceType == typeof(IValidateOptions<ClientCertHttpOptions>)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<ClientCertHttp.Internal.ClientCertHttpStartup>)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(ClientCertHttp.Internal.ClientCertificateSource)).Should().Be(2, "one certificate source per client");
         services.Count(d => d.ServiceType == typeof(IHttpMessageHandlerBuilderFilter) && d.ImplementationType?.Assembly == typeof(ClientCertHttpOptions).Assembly)
             .Should().Be(1);
     }

@@ -17,7 +17,7 @@ public sealed class CertificateReloadSeamTests(ClientCertFixture fixture) : ICla
     {
         var reloader = new CountingReloader(changed: false);
 
-        (await reloader.ReloadAsync("payments", CancellationToken.None)).Should().BeFalse();
+        (await reloader.ReloadAsync("payments", new RetryState(), CancellationToken.None)).Should().BeFalse();
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class CertificateReloadSeamTests(ClientCertFixture fixture) : ICla
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public ValueTask<bool> ReloadAsync(string clientName, CancellationToken cancellationToken)
+        public ValueTask<bool> ReloadAsync(string clientName, RetryState request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
             return ValueTask.FromResult(changed);

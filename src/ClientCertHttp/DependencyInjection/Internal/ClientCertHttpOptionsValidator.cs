@@ -1,28 +1,24 @@
 using ClientCertHttp.Certificates;
-using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
 
 /// <summary>
-/// Validates a client's options and loads its certificate and trust anchors, so that every problem fails startup
-/// (with <c>ValidateOnStart</c>) instead of the first request. Throws <see cref="ClientCertificateException"/> rather
-/// than returning a failure so callers get the typed exception; the host's startup validation collects it together
-/// with the other clients' problems.
+/// Checks a client's options without loading anything: every problem is reported at once, naming the client and the
+/// configuration key. Pure: it reads the options and nothing else, changes nothing and can be called any number of
+/// times. The client's <see cref="ClientCertificateSource"/> runs it before every load, at startup and for every
+/// configuration change; it is deliberately not an <c>IValidateOptions</c> registration, so that a broken configuration
+/// reload never makes <c>IOptionsMonitor.Get</c> throw in the application (the client keeps its last good options).
 /// </summary>
-internal sealed class ClientCertHttpOptionsValidator(
-    ClientCertHttpClientRegistry registry,
-    ClientTlsStateCache cache) : IValidateOptions<ClientCertHttpOptions>
+internal static class ClientCertHttpOptionsValidator
 {
-    public ValidateOptionsResult Validate(string? name, ClientCertHttpOptions options)
+    /// <summary>Checks the options of client <paramref name="name"/>.</summary>
+    /// <param name="name">The client's name.</param>
+    /// <param name="options">The options to check.</param>
+    /// <param name="providerCount">How many certificate providers the client registered (AddCertificateProvider).</param>
+    public static ClientCertHttpOptionsCheck Check(string name, ClientCertHttpOptions options, int providerCount)
     {
-        if (name is null || !registry.Contains(name))
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
         var names = SettingNames.For(name, options);
         var problems = new List<ClientCertificateException>();
-        cache.TryGetEntry(name, out var running);
 
         foreach (var error in options.ConfigurationErrors ?? [])
         {
@@ -63,7 +59,7 @@ internal sealed class ClientCertHttpOptionsValidator(
         ValidateRetry(name, names, options.Retry, problems);
         ValidateWarmup(name, names, options, problems);
 
-        var sources = CertificateSources.Configured(options.Certificate, registry.ProviderCount(name));
+        var sources = CertificateSources.Configured(options.Certificate, providerCount);
         if (sources.Count == 0)
         {
             problems.Add(new ClientCertificateException(
@@ -74,7 +70,7 @@ internal sealed class ClientCertHttpOptionsValidator(
         else if (sources.Count > 1)
         {
             var described = string.Join(" and ", sources.Select(s => s.Kind == CertificateSourceKind.Provider ? "a provider (AddCertificateProvider)" : names[s.Setting]).Distinct(StringComparer.Ordinal));
-            var providerNote = sources.Count(s => s.Kind == CertificateSourceKind.Provider) > 1 ? $" (AddCertificateProvider was called {registry.ProviderCount(name)} times)" : string.Empty;
+            var providerNote = sources.Count(s => s.Kind == CertificateSourceKind.Provider) > 1 ? $" (AddCertificateProvider was called {providerCount} times)" : string.Empty;
             problems.Add(new ClientCertificateException(
                 name,
                 ClientCertificateFailureReason.MultipleCertificateSources,
@@ -86,41 +82,14 @@ internal sealed class ClientCertHttpOptionsValidator(
             AddOptionProblems(name, names, certificate, sources, problems);
         }
 
-        if (problems.Count == 0 || (running is null && problems.TrueForAll(p => p.Reason == ClientCertificateFailureReason.InvalidConfiguration)))
-        {
-            // Load even when keys are misspelled: a misspelled Password also shows up as a password problem, and both
-            // belong in the same report.
-            // Out-of-range limits are not used, not even to load: they exist to bound the work a load may do.
-            if (sources.Count == 1 && LimitsInRange(options.Certificate!))
-            {
-                try
-                {
-                    cache.GetOrCreate(name, options);
-                }
-                catch (ClientCertificateException ex)
-                {
-                    problems.Add(ex);
-                }
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            var combined = ClientCertificateException.Combine(name, problems);
-            if (running is not null)
-            {
-                // A configuration reload after startup: the client keeps its last good certificate, and the problem is
-                // logged, counted and reported by the health check instead of breaking requests.
-                running.OnOptionsSeen(options, combined);
-                return ValidateOptionsResult.Success;
-            }
-
-            // Startup: nothing may stay half-configured, not even a certificate that loaded next to a bad key.
-            cache.Remove(name);
-            throw combined;
-        }
-
-        return ValidateOptionsResult.Success;
+        // A load is still worth trying when the only problems are misspelled or misshapen keys: a misspelled Password
+        // also shows up as a password problem, and both belong in the same report. Out-of-range limits are never used,
+        // not even to load: they exist to bound the work a load may do.
+        var loadable = sources.Count == 1
+            && options.Certificate is not null
+            && LimitsInRange(options.Certificate)
+            && problems.TrueForAll(p => p.Reason == ClientCertificateFailureReason.InvalidConfiguration);
+        return new ClientCertHttpOptionsCheck(problems, loadable ? sources[0].Kind : null);
     }
 
     /// <summary>The most connections a client may warm up; more is a configuration mistake, not a warm-up.</summary>
@@ -254,3 +223,8 @@ internal sealed class ClientCertHttpOptionsValidator(
         }
     }
 }
+
+/// <summary>The outcome of <see cref="ClientCertHttpOptionsValidator.Check"/>.</summary>
+/// <param name="Problems">Every problem found, in the order of the settings; empty when the options are valid.</param>
+/// <param name="LoadableSource">The one certificate source to load, or <see langword="null"/> when no load may be tried.</param>
+internal sealed record ClientCertHttpOptionsCheck(IReadOnlyList<ClientCertificateException> Problems, CertificateSourceKind? LoadableSource);

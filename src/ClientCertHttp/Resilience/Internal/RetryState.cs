@@ -34,6 +34,12 @@ internal sealed class RetryState
     /// <summary>Gets or sets a value indicating whether the next attempt follows a reload and goes without delay.</summary>
     public bool RetryAfterReload { get; set; }
 
+    /// <summary>Gets or sets the TLS state in use when the request started: the certificate a rejection is about.</summary>
+    public ClientTlsState? StateAtStart { get; set; }
+
+    /// <summary>Gets or sets <see cref="ClientCertificateSource.LoadsStarted"/> when the request started.</summary>
+    public long LoadsStartedAtStart { get; set; }
+
     public void Record(HttpFailureClassification classification, Exception? exception)
     {
         Interlocked.Increment(ref _attempts);

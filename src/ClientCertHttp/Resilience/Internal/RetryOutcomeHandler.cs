@@ -2,7 +2,6 @@ using System.Net.Http;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
 
@@ -12,17 +11,17 @@ namespace ClientCertHttp.Internal;
 /// a <see cref="ClientCertHttpRequestException"/> that names the client and the certificate.
 /// </summary>
 internal sealed class RetryOutcomeHandler(
-    string clientName,
-    IOptionsMonitor<ClientCertHttpOptions> optionsMonitor,
-    ClientTlsStateCache cache,
+    ClientCertificateSource source,
     FailureDiagnoser diagnoser,
     ILogger logger) : DelegatingHandler
 {
+    private readonly string _clientName = source.ClientName;
     private HttpMessageInvoker? _pastEmptyPipeline;
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var options = optionsMonitor.Get(clientName);
+        // The last good options: a broken configuration reload changes nothing here.
+        var options = source.Options;
         if (options.Retry is not { Enabled: true })
         {
             // Retries off: the pipeline below is empty, so it is skipped, together with the resilience context and
@@ -44,7 +43,7 @@ internal sealed class RetryOutcomeHandler(
 
     private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ClientCertHttpOptions options, CancellationToken cancellationToken)
     {
-        var state = new RetryState();
+        var state = new RetryState { LoadsStartedAtStart = source.LoadsStarted, StateAtStart = source.Current };
         request.Options.Set(RetryState.Key, state);
 
         // The failure is handled after the catch, not inside it: an await inside a catch would add fields to this
@@ -120,10 +119,10 @@ internal sealed class RetryOutcomeHandler(
             return null;
         }
 
-        var diagnosis = await diagnoser.DiagnoseAsync(clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken).ConfigureAwait(false);
+        var diagnosis = await diagnoser.DiagnoseAsync(_clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken).ConfigureAwait(false);
         var (reason, message) = Describe(classification, attempts, options, state);
         return new ClientCertHttpRequestException(
-            clientName,
+            _clientName,
             reason,
             classification,
             attempts,
@@ -141,7 +140,7 @@ internal sealed class RetryOutcomeHandler(
         ClientCertHttpOptions options,
         RetryState state)
     {
-        var prefix = $"HTTP client '{clientName}'";
+        var prefix = $"HTTP client '{_clientName}'";
         var tried = attempts == 1 ? "1 attempt" : $"{attempts} attempts";
         switch (classification.Category)
         {
@@ -169,22 +168,13 @@ internal sealed class RetryOutcomeHandler(
 
     private string LogRejectedCertificate(ClientCertHttpOptions options, HttpFailureClassification classification, RetryState state)
     {
-        System.Security.Cryptography.X509Certificates.X509Certificate2 leaf;
-        try
-        {
-            leaf = cache.GetOrCreate(clientName, options).Current.Certificate.Certificate;
-        }
-        catch (ClientCertificateException)
-        {
-            // The options changed since the request started and the new ones cannot be loaded: that problem is
-            // reported on its own; do not let it hide the rejection.
-            return "(the certificate in use could not be determined)";
-        }
+        // The certificate in use now: after a reload and a retry, the one the last attempt was sent with.
+        var leaf = source.Current.Certificate.Certificate;
 
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
         if (logger.IsEnabled(LogLevel.Error))
         {
-            Log.ClientCertificateRejectedByServer(logger, clientName, leaf.Subject, leaf.Thumbprint, notAfter, classification.Description, ReloadOutcome(state));
+            Log.ClientCertificateRejectedByServer(logger, _clientName, leaf.Subject, leaf.Thumbprint, notAfter, classification.Description, ReloadOutcome(state));
         }
 
         return $"'{leaf.Subject}' (thumbprint {leaf.Thumbprint}, not after {notAfter:yyyy-MM-dd})";
@@ -213,6 +203,6 @@ internal sealed class RetryOutcomeHandler(
 
         // The path only: a query string may carry secrets.
         var uri = request.RequestUri is { IsAbsoluteUri: true } absolute ? absolute.GetLeftPart(UriPartial.Path) : request.RequestUri?.OriginalString;
-        Log.RequestGaveUp(logger, clientName, request.Method.Method, uri, attempts, classification.Category, classification.Description, $"{decision} {outcome}");
+        Log.RequestGaveUp(logger, _clientName, request.Method.Method, uri, attempts, classification.Category, classification.Description, $"{decision} {outcome}");
     }
 }

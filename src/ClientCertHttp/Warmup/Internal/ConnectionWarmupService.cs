@@ -17,8 +17,7 @@ namespace ClientCertHttp.Internal;
 /// </remarks>
 internal sealed class ConnectionWarmupService(
     ClientCertHttpClientRegistry registry,
-    ClientTlsStateCache cache,
-    IOptionsMonitor<ClientCertHttpOptions> optionsMonitor,
+    ClientCertificateSources sources,
     IHttpClientFactory httpClientFactory,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory) : IHostedService, IDisposable
@@ -29,7 +28,7 @@ internal sealed class ConnectionWarmupService(
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.CategoryName);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
-    private readonly List<ClientCertificateEntry> _subscribed = [];
+    private readonly List<ClientCertificateSource> _subscribed = [];
     private readonly HashSet<Task> _rewarming = [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -37,13 +36,13 @@ internal sealed class ConnectionWarmupService(
         var warmups = new List<Task>();
         foreach (var name in registry.Names)
         {
-            ClientCertificateEntry entry;
+            var entry = sources.Get(name);
             try
             {
-                // Already loaded and validated by ValidateOnStart; this only looks the entry up.
-                entry = cache.GetOrCreate(name, optionsMonitor.Get(name));
+                // Already loaded by the startup step (ValidateOnStart); this only makes sure.
+                entry.Start();
             }
-            catch (Exception ex) when (ex is ClientCertificateException or OptionsValidationException)
+            catch (OptionsValidationException ex)
             {
                 Log.WarmupSkipped(_logger, name, ex.Message);
                 continue;
@@ -168,9 +167,9 @@ internal sealed class ConnectionWarmupService(
         }
     }
 
-    private void OnCertificateChanged(ClientCertificateEntry entry)
+    private void OnCertificateChanged(ClientCertificateSource entry)
     {
-        // Raised under the entry's reload lock: only schedule the work.
+        // Raised under the source's load gate: only schedule the work.
         var options = entry.Options;
         if (options.Warmup is not { Connections: > 0 } || _stopping.IsCancellationRequested)
         {

@@ -6,7 +6,6 @@ using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClientCertHttp.Internal;
 
@@ -18,8 +17,7 @@ namespace ClientCertHttp.Internal;
 /// certificate, so a rejecting server is not hammered.
 /// </summary>
 internal sealed class FailureDiagnoser(
-    ClientTlsStateCache cache,
-    IOptionsMonitor<ClientCertHttpOptions> optionsMonitor,
+    ClientCertificateSources sources,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
 {
@@ -251,7 +249,7 @@ internal sealed class FailureDiagnoser(
     {
         try
         {
-            return cache.GetOrCreate(clientName, optionsMonitor.Get(clientName)).Current;
+            return sources.Get(clientName).Current;
         }
         catch (ClientCertificateException)
         {

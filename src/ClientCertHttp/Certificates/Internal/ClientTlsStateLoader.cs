@@ -1,0 +1,99 @@
+using ClientCertHttp.Certificates;
+using ClientCertHttp.Diagnostics;
+using ClientCertHttp.Trust;
+using Microsoft.Extensions.Logging;
+
+namespace ClientCertHttp.Internal;
+
+/// <summary>
+/// Loads one client's TLS state from its options: the certificate from its one source and the server trust
+/// settings. A load either returns a complete state or throws a <see cref="ClientCertificateException"/> listing every
+/// problem, and keeps nothing when it throws. It has no state of its own: the client's
+/// <see cref="ClientCertificateSource"/> decides when to load.
+/// </summary>
+internal sealed class ClientTlsStateLoader(
+    string clientName,
+    bool isDevelopment,
+    string environmentName,
+    IReadOnlyList<IServerCertificateValidator> validators,
+    TimeProvider timeProvider,
+    ILogger logger,
+    IServiceProvider services)
+{
+    /// <summary>Loads the certificate and trust settings the options describe.</summary>
+    /// <param name="options">The client's options, already checked by <see cref="ClientCertHttpOptionsValidator"/>.</param>
+    /// <param name="source">The one certificate source the check found.</param>
+    /// <exception cref="ClientCertificateException">The certificate or the trust settings cannot be used.</exception>
+    public ClientTlsState Load(ClientCertHttpOptions options, CertificateSourceKind source)
+    {
+        var names = SettingNames.For(clientName, options);
+        var problems = new List<ClientCertificateException>();
+        var trustOptions = options.ServerTrust ?? new ServerTrustOptions();
+        ServerTrustSettings? trust = null;
+        LoadedClientCertificate? certificate = null;
+        try
+        {
+            trust = ServerTrustPolicy.Create(names, trustOptions, isDevelopment, validators.Count, problems);
+            try
+            {
+                var certificateOptions = options.Certificate ?? new ClientCertificateOptions();
+                var context = new CertificateLoadContext(names, certificateOptions, timeProvider.GetUtcNow(), logger, services);
+                certificate = CertificateSourceLoader.Load(context, source);
+            }
+            catch (ClientCertificateException ex)
+            {
+                problems.Add(ex);
+            }
+
+            if (problems.Count > 0 || certificate is null || trust is null)
+            {
+                throw ClientCertificateException.Combine(clientName, problems);
+            }
+
+            var verifier = new ServerCertificateVerifier(clientName, trust, [.. validators], logger);
+            var state = new ClientTlsState(certificate, trust, verifier);
+            certificate = null;
+            var settings = trust;
+            trust = null;
+            LogLoaded(state.Certificate, settings);
+            LogTrust(trustOptions, settings);
+            return state;
+        }
+        finally
+        {
+            certificate?.Dispose();
+            trust?.Dispose();
+        }
+    }
+
+    private void LogTrust(ServerTrustOptions options, ServerTrustSettings trust)
+    {
+        Log.ServerTrustConfigured(logger, clientName, options.Mode, options.RevocationMode, options.RevocationTimeout, trust.Pins.Length, trust.AllowedIdentities.Length, validators.Count);
+        if (trust.DangerousAcceptAny)
+        {
+            Log.DangerousAcceptAnyServerCertificateEnabled(logger, clientName, environmentName);
+        }
+
+        if (trust.ValidatorsReplaceBuiltInVerdict)
+        {
+            Log.ValidatorsReplaceBuiltInVerdict(logger, clientName, validators.Count);
+        }
+    }
+
+    private void LogLoaded(LoadedClientCertificate loaded, ServerTrustSettings trust)
+    {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        var leaf = loaded.Certificate;
+        var sent = string.Join(" <- ", loaded.Context.IntermediateCertificates.Select(c => $"'{c.Subject}'").Prepend($"'{leaf.Subject}'"));
+        Log.ClientCertificateLoaded(logger, clientName, loaded.Source, leaf.Subject, leaf.Thumbprint, new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), loaded.ChainLength, sent);
+        if (trust.CustomRoots.Count > 0)
+        {
+            var subjects = string.Join(", ", trust.CustomRoots.Select(r => $"'{r.Subject}'"));
+            Log.ServerTrustCustomRoots(logger, clientName, trust.CustomRoots.Count, subjects);
+        }
+    }
+}
