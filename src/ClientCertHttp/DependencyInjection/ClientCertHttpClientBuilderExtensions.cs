@@ -1,5 +1,6 @@
-using ClientCertHttp;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
+using ClientCertHttp;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Internal;
 using ClientCertHttp.Resilience;
@@ -80,7 +81,7 @@ public static class ClientCertHttpClientBuilderExtensions
     /// </para>
     /// <para>The provider is called when the host starts; see <see cref="ICertificateProvider"/>.</para>
     /// </remarks>
-    public static IHttpClientBuilder AddCertificateProvider<TProvider>(this IHttpClientBuilder builder)
+    public static IHttpClientBuilder AddCertificateProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProvider>(this IHttpClientBuilder builder)
         where TProvider : class, ICertificateProvider
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -140,7 +141,7 @@ public static class ClientCertHttpClientBuilderExtensions
     /// <see cref="ServerTrustOptions.ValidatorsReplaceBuiltInVerdict"/>). The instance is shared by every handshake of the
     /// client and must be thread-safe.
     /// </remarks>
-    public static IHttpClientBuilder AddServerCertificateValidator<TValidator>(this IHttpClientBuilder builder)
+    public static IHttpClientBuilder AddServerCertificateValidator<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this IHttpClientBuilder builder)
         where TValidator : class, IServerCertificateValidator
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ClientCertHttp;
 using Microsoft.Extensions.Configuration;
 
@@ -77,7 +78,7 @@ public static class ClientCertHttpServiceCollectionExtensions
     /// <param name="configure">Configures the client's <see cref="ClientCertHttpOptions"/>.</param>
     /// <returns>The builder of the client, for further configuration.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
-    public static IHttpClientBuilder AddClientCertHttpClient<TClient>(this IServiceCollection services, Action<ClientCertHttpOptions> configure)
+    public static IHttpClientBuilder AddClientCertHttpClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TClient>(this IServiceCollection services, Action<ClientCertHttpOptions> configure)
         where TClient : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -94,7 +95,7 @@ public static class ClientCertHttpServiceCollectionExtensions
     /// <param name="configuration">The client's configuration section.</param>
     /// <returns>The builder of the client, for further configuration.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
-    public static IHttpClientBuilder AddClientCertHttpClient<TClient>(this IServiceCollection services, IConfiguration configuration)
+    public static IHttpClientBuilder AddClientCertHttpClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TClient>(this IServiceCollection services, IConfiguration configuration)
         where TClient : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -113,7 +114,7 @@ public static class ClientCertHttpServiceCollectionExtensions
     /// <param name="configure">Configures the client's <see cref="ClientCertHttpOptions"/>.</param>
     /// <returns>The builder of the client, for further configuration.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
-    public static IHttpClientBuilder AddClientCertHttpClient<TClient, TImplementation>(this IServiceCollection services, Action<ClientCertHttpOptions> configure)
+    public static IHttpClientBuilder AddClientCertHttpClient<TClient, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>(this IServiceCollection services, Action<ClientCertHttpOptions> configure)
         where TClient : class
         where TImplementation : class, TClient
     {
@@ -133,7 +134,7 @@ public static class ClientCertHttpServiceCollectionExtensions
     /// <param name="configuration">The client's configuration section.</param>
     /// <returns>The builder of the client, for further configuration.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
-    public static IHttpClientBuilder AddClientCertHttpClient<TClient, TImplementation>(this IServiceCollection services, IConfiguration configuration)
+    public static IHttpClientBuilder AddClientCertHttpClient<TClient, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>(this IServiceCollection services, IConfiguration configuration)
         where TClient : class
         where TImplementation : class, TClient
     {

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -28,37 +27,36 @@ internal sealed class ConfigurationBinding(string clientName, IConfiguration con
         }
         catch (InvalidOperationException ex)
         {
-            // The binder names the key and the target type. Only non-secret values can fail conversion: every secret
-            // is a string.
+            // The binder (source-generated: no reflection) names the key and the target type. Only non-secret values can
+            // fail conversion: every secret is a string.
             errors.Add(ex.Message);
         }
 
-        CollectUnknownKeys(configuration, typeof(ClientCertHttpOptions), errors);
+        CollectUnknownKeys(configuration, errors);
     }
 
-    internal static void CollectUnknownKeys(IConfiguration section, Type optionsType, List<string> errors)
-    {
-        var properties = optionsType
-            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+    internal static void CollectUnknownKeys(IConfiguration section, List<string> errors) =>
+        CollectUnknownKeys(section, ConfigurationSchema.Client, errors);
 
+    private static void CollectUnknownKeys(IConfiguration section, ConfigurationSchema.Section schema, List<string> errors)
+    {
         foreach (var child in section.GetChildren())
         {
-            if (!properties.TryGetValue(child.Key, out var property))
+            if (!schema.Keys.TryGetValue(child.Key, out var key))
             {
-                var suggestion = ClosestName(child.Key, properties.Keys);
+                var suggestion = ClosestName(child.Key, schema.Keys.Keys);
                 errors.Add(
                     $"the configuration key '{child.Path}' is not a ClientCertHttp setting"
                     + (suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")
-                    + $". Known keys here: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}.");
+                    + $". Known keys here: {string.Join(", ", schema.Keys.Keys.Order(StringComparer.Ordinal))}.");
                 continue;
             }
 
-            if (IsNestedOptions(property.PropertyType))
+            if (key.Section is { } nested)
             {
-                CollectUnknownKeys(child, property.PropertyType, errors);
+                CollectUnknownKeys(child, nested, errors);
             }
-            else if (IsStringList(property.PropertyType) && !string.IsNullOrEmpty(child.Value) && !child.GetChildren().Any())
+            else if (key.IsList && !string.IsNullOrEmpty(child.Value) && !child.GetChildren().Any())
             {
                 // The binder silently ignores a single string given for a list; for pins and identities that would
                 // drop a security setting without a word.
@@ -66,11 +64,6 @@ internal sealed class ConfigurationBinding(string clientName, IConfiguration con
             }
         }
     }
-
-    private static bool IsStringList(Type type) => typeof(IEnumerable<string>).IsAssignableFrom(type) && type != typeof(string);
-
-    private static bool IsNestedOptions(Type type) =>
-        type.IsClass && type != typeof(string) && type.Assembly == typeof(ClientCertHttpOptions).Assembly;
 
     private static string? ClosestName(string key, IEnumerable<string> candidates)
     {
