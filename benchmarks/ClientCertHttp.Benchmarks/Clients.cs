@@ -1,8 +1,10 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.Testing;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using ClientCertHttp.Certificates;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

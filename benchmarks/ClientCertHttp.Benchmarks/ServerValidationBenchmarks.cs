@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using BenchmarkDotNet.Attributes;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
@@ -79,7 +80,7 @@ public class ServerValidationBenchmarks
         }
 
         // The primary handler is the library's rotating wrapper; the SocketsHttpHandler it forwards to carries the TLS options.
-        var ssl = ((ClientCertHttp.Internal.RotatingClientCertificateHandler)handler).CurrentHandler.SslOptions;
+        var ssl = ((ClientCertHttp.Handler.RotatingClientCertificateHandler)handler).CurrentHandler.SslOptions;
         _libraryPolicy = ssl.CertificateChainPolicy!;
         _libraryPolicy.ExtraStore.Add(_intermediate);
         _libraryCallback = ssl.RemoteCertificateValidationCallback!;

@@ -2,6 +2,7 @@
 // PFX; VaultCertificateProvider fetches it at startup; the client calls a local mTLS server that trusts only the
 // run-time CA's root. Nothing is read from or written to disk outside a temporary folder.
 using System.Security.Cryptography;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Testing;
 using ClientCertHttp.VaultProviderSample;
 using Microsoft.AspNetCore.Builder;
@@ -48,7 +49,7 @@ builder.Services
     {
         o.BaseAddress = server.BaseAddress;
         o.Certificate.ProviderTimeout = TimeSpan.FromSeconds(10);
-        o.ServerTrust.Mode = ClientCertHttp.ServerTrustMode.CustomRoots;
+        o.ServerTrust.Mode = ClientCertHttp.Trust.ServerTrustMode.CustomRoots;
         o.ServerTrust.RootCertificatesPath = rootPath;
     })
     .AddCertificateProvider<VaultCertificateProvider>();

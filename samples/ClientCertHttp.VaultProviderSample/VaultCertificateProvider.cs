@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp;
+using ClientCertHttp.Certificates;
 
 namespace ClientCertHttp.VaultProviderSample;
 

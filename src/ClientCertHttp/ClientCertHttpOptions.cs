@@ -1,3 +1,8 @@
+using ClientCertHttp.Certificates;
+using ClientCertHttp.Resilience;
+using ClientCertHttp.Trust;
+using ClientCertHttp.Warmup;
+
 namespace ClientCertHttp;
 
 /// <summary>

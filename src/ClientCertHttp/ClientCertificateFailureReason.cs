@@ -1,3 +1,5 @@
+using ClientCertHttp.Certificates;
+
 namespace ClientCertHttp;
 
 /// <summary>

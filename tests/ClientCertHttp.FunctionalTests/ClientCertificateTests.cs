@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -67,7 +67,7 @@ public sealed class ClientCertFixture : IDisposable
             handler = delegating.InnerHandler!;
         }
 
-        return handler.Should().BeOfType<ClientCertHttp.Internal.RotatingClientCertificateHandler>().Subject.CurrentHandler;
+        return handler.Should().BeOfType<ClientCertHttp.Handler.RotatingClientCertificateHandler>().Subject.CurrentHandler;
     }
 
     public static X509Certificate2 PublicOnly(X509Certificate2 certificate) => X509CertificateLoader.LoadCertificate(certificate.RawData);

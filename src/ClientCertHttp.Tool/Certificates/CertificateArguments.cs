@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClientCertHttp.Tool.Certificates;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ClientCertHttp.Certificates;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Tool.Certificates;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ClientCertHttp.Resilience;
+using ClientCertHttp.Trust;
 
 namespace ClientCertHttp.Tool.Probe;
 

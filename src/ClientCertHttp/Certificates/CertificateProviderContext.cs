@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// Says which HTTP client an <see cref="ICertificateProvider"/> is asked for.

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 
-namespace ClientCertHttp;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// A custom source of client certificates, for example a secrets vault. Register one per HTTP client with

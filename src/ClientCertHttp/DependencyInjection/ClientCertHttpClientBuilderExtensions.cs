@@ -1,9 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using ClientCertHttp;
+using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
-using ClientCertHttp.Internal;
+using ClientCertHttp.Handler;
 using ClientCertHttp.Resilience;
+using ClientCertHttp.Trust;
+using ClientCertHttp.Warmup;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

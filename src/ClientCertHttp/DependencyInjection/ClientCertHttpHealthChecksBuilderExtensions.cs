@@ -1,5 +1,6 @@
+using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
-using ClientCertHttp.Internal;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.DependencyInjection;

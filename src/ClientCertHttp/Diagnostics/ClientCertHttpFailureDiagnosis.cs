@@ -1,3 +1,5 @@
+using ClientCertHttp.Trust;
+
 
 namespace ClientCertHttp.Diagnostics;
 

@@ -1,3 +1,5 @@
+using ClientCertHttp.Trust;
+
 namespace ClientCertHttp.Diagnostics;
 
 /// <summary>Which side of a mutual-TLS connection made a request fail, as a <see cref="ClientCertHttpFailureDiagnosis"/> found it.</summary>

@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.RegularExpressions;
+using ClientCertHttp.Trust;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;

@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Trust;
 
 /// <summary>
 /// A rule of your own about the server's certificate, run during the TLS handshake after the built-in chain, host

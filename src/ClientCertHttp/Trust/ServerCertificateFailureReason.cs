@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Trust;
 
 /// <summary>
 /// Says which check rejected a server's certificate. Reported through

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ClientCertHttp;
+namespace ClientCertHttp.Trust;
 
 /// <summary>
 /// What an <see cref="IServerCertificateValidator"/> is asked to decide about: the server's certificate, the chain

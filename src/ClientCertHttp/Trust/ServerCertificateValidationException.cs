@@ -1,6 +1,6 @@
 using System.Security.Authentication;
 
-namespace ClientCertHttp;
+namespace ClientCertHttp.Trust;
 
 /// <summary>
 /// The exception that says why a server's certificate was rejected. It is the inner exception of the

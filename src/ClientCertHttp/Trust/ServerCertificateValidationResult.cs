@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Trust;
 
 /// <summary>
 /// The answer of an <see cref="IServerCertificateValidator"/>: accept, or reject with a reason.

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using ClientCertHttp.Testing;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.FunctionalTests.Certificates;

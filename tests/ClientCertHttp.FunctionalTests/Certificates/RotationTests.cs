@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

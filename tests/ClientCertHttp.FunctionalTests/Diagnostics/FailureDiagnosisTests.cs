@@ -1,6 +1,5 @@
 using System.Net;
 using ClientCertHttp.Diagnostics;
-using ClientCertHttp.Internal;
 using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.AspNetCore.Http;

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

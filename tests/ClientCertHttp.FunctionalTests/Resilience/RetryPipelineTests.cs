@@ -3,11 +3,12 @@ using System.Net;
 using System.Security.Authentication;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using ClientCertHttp.Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-using ClientCertHttp.Internal;
+using ClientCertHttp.Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Reflection;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 
 namespace ClientCertHttp.Tests.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
@@ -55,8 +56,8 @@ public sealed class RegistrationTests(ClientCertFixture fixture) : IClassFixture
         services.AddClientCertHttpClient("a", _ => { }).AddClientCertificate(_ => { });
         services.AddClientCertHttpClient("b", _ => { });
 
-        services.Count(d => d.ServiceType == typeof(IValidateOptions<ClientCertHttp.Internal.ClientCertHttpStartup>)).Should().Be(1);
-        services.Count(d => d.ServiceType == typeof(ClientCertHttp.Internal.ClientCertificateSource)).Should().Be(2, "one certificate source per client");
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<ClientCertHttp.DependencyInjection.ClientCertHttpStartup>)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(ClientCertHttp.Certificates.ClientCertificateSource)).Should().Be(2, "one certificate source per client");
         services.Count(d => d.ServiceType == typeof(IHttpMessageHandlerBuilderFilter) && d.ImplementationType?.Assembly == typeof(ClientCertHttpOptions).Assembly)
             .Should().Be(1);
     }

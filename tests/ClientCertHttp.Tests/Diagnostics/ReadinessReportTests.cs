@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
-using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
+using ClientCertHttp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;

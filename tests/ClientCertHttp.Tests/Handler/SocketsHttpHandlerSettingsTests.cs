@@ -1,14 +1,14 @@
-using System.Net;
-using System.Net.Security;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Security;
 using System.Reflection;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using ClientCertHttp.Handler;
 using Microsoft.Extensions.DependencyInjection;
-using ClientCertHttp.Internal;
 
 namespace ClientCertHttp.Tests.Handler;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,6 @@
-using ClientCertHttp.Internal;
+using ClientCertHttp.Resilience;
 using ClientCertHttp.Testing;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,6 +1,6 @@
 using ClientCertHttp.Diagnostics;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>Reloads through the client's <see cref="ClientCertificateSource"/>: one shared reload on the thread pool.</summary>
 internal sealed class ClientCertificateReloader(ClientCertificateSources sources) : IClientCertificateReloader

@@ -1,7 +1,7 @@
 using ClientCertHttp.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>What the source reports about the certificate in use: the readiness report of each loaded certificate and the expiry warnings.</summary>
 internal sealed partial class ClientCertificateSource

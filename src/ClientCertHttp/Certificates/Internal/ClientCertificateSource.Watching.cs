@@ -3,7 +3,7 @@ using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using Microsoft.Extensions.Primitives;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>Change watching: certificate and trust files (polled), certificate stores (refreshed) and the provider's change token.</summary>
 internal sealed partial class ClientCertificateSource

@@ -1,9 +1,11 @@
 using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
+using ClientCertHttp.Handler;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// The one owner of a client's TLS state: it loads it (once at startup, then on every reload), holds the state in

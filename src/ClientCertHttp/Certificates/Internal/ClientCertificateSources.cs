@@ -1,6 +1,7 @@
+using ClientCertHttp.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>Finds the <see cref="ClientCertificateSource"/> of a client by name, for the services that take a client name.</summary>
 internal sealed class ClientCertificateSources(ClientCertHttpClientRegistry registry, IServiceProvider services)

@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Trust;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// Everything a client's handlers need for TLS, loaded once per certificate and trust configuration.

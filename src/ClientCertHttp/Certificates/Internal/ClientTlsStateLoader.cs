@@ -1,9 +1,10 @@
 using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// Loads one client's TLS state from its options: the certificate from its one source and the server trust

@@ -1,4 +1,4 @@
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.DependencyInjection;
 
 /// <summary>
 /// The names of the HTTP clients that AddClientCertHttpClient or AddClientCertificate configured. Filled while

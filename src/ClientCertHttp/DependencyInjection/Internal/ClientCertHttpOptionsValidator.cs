@@ -1,6 +1,7 @@
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Resilience;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.DependencyInjection;
 
 /// <summary>
 /// Checks a client's options without loading anything: every problem is reported at once, naming the client and the

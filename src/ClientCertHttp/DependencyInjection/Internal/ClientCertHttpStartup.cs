@@ -1,8 +1,9 @@
+using ClientCertHttp.Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.DependencyInjection;
 
 /// <summary>
 /// A named options type (named after the client) whose only purpose is the client's startup step, run by

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.DependencyInjection;
 
 /// <summary>
 /// Binds a client's options from a configuration section and records, instead of ignoring, keys that match no

@@ -1,4 +1,9 @@
-namespace ClientCertHttp.Internal;
+using ClientCertHttp.Certificates;
+using ClientCertHttp.Resilience;
+using ClientCertHttp.Trust;
+using ClientCertHttp.Warmup;
+
+namespace ClientCertHttp.DependencyInjection;
 
 /// <summary>
 /// The configuration keys of <see cref="ClientCertHttpOptions"/>, written out so that unknown keys are found without

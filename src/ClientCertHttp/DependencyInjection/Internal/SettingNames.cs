@@ -1,4 +1,4 @@
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.DependencyInjection;
 
 /// <summary>
 /// Names the setting a message talks about the way the user wrote it: the full configuration key when the

@@ -1,6 +1,7 @@
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Diagnostics;
 
 internal sealed class ClientCertificateDiagnostics(
     ClientCertificateSources sources,

@@ -2,12 +2,13 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Diagnostics;
 
 /// <summary>
 /// Explains a failed request: which side failed and the evidence. Runs only on failure paths. When the failure leaves

@@ -1,8 +1,10 @@
+using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Handler;
 
 /// <summary>
 /// Runs after every other configuration of a client's handler pipeline and wraps the final primary

@@ -1,4 +1,6 @@
-namespace ClientCertHttp.Internal;
+using ClientCertHttp.Certificates;
+
+namespace ClientCertHttp.Handler;
 
 /// <summary>The one place a <see cref="SocketsHttpHandler"/> is given a client's certificate and server trust.</summary>
 internal static class ClientTls

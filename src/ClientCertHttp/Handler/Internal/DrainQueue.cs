@@ -1,7 +1,8 @@
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Handler;
 
 /// <summary>
 /// The one drain of a client: handlers of replaced certificates wait here for <c>Reload:DrainTimeout</c>, so that

@@ -1,8 +1,9 @@
 using System.Net.Security;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Handler;
 
 /// <summary>
 /// The primary handler of a client-certificate client: it forwards every request to a <see cref="SocketsHttpHandler"/>

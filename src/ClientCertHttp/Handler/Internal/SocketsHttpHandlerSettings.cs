@@ -1,6 +1,6 @@
 using System.Net.Security;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Handler;
 
 /// <summary>
 /// Copies every public setting of a <see cref="SocketsHttpHandler"/>, so that a handler for a rotated certificate is

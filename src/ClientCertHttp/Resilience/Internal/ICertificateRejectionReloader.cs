@@ -1,4 +1,6 @@
-namespace ClientCertHttp.Internal;
+using ClientCertHttp.Certificates;
+
+namespace ClientCertHttp.Resilience;
 
 /// <summary>
 /// Reloads a client's certificate when the server rejected it, so the retry pipeline can try once more with a

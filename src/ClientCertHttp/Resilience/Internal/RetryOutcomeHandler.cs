@@ -1,9 +1,11 @@
 using System.Net.Http;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Resilience;
 
 /// <summary>
 /// Sits just outside the client's retry pipeline. Gives the pipeline a <see cref="RetryState"/> for each request,

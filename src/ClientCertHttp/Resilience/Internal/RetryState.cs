@@ -1,7 +1,8 @@
 using System.Net.Http;
+using ClientCertHttp.Certificates;
 using ClientCertHttp.Resilience;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Resilience;
 
 /// <summary>
 /// What the retry pipeline learned about one request, carried in <see cref="HttpRequestMessage.Options"/> from the

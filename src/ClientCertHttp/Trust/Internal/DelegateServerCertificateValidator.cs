@@ -1,4 +1,4 @@
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Trust;
 
 /// <summary>Adapts the delegate overload of <c>AddServerCertificateValidator</c>.</summary>
 internal sealed class DelegateServerCertificateValidator(Func<ServerCertificateValidationContext, ServerCertificateValidationResult> validate) : IServerCertificateValidator

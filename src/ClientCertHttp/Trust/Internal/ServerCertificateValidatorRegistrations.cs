@@ -1,4 +1,4 @@
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Trust;
 
 /// <summary>
 /// Named options (named after the client) holding the factories of the client's server certificate validators, in

@@ -1,9 +1,11 @@
+using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ClientCertHttp.Internal;
+namespace ClientCertHttp.Warmup;
 
 /// <summary>
 /// Opens and handshakes <see cref="ClientCertHttpWarmupOptions.Connections"/> connections per client when the host

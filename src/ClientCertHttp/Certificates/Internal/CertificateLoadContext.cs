@@ -1,4 +1,4 @@
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ClientCertHttp.Certificates;

@@ -1,4 +1,5 @@
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
+
 
 namespace ClientCertHttp.Certificates;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 
 namespace ClientCertHttp.Certificates;
 

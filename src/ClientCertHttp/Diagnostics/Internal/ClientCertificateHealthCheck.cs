@@ -1,4 +1,5 @@
-using ClientCertHttp.Internal;
+using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ClientCertHttp.Diagnostics;

@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// Says how a client's certificate is reloaded when its files change, without a restart.

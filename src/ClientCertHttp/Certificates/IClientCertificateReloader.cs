@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// Reloads a client's certificate on demand, for example after a secret store pushed a renewed certificate.

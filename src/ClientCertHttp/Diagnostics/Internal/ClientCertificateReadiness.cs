@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Trust;
 
 namespace ClientCertHttp.Diagnostics;

@@ -1,3 +1,4 @@
+using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace ClientCertHttp.Diagnostics;

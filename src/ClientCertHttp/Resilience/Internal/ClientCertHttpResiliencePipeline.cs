@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http;
-using ClientCertHttp.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;

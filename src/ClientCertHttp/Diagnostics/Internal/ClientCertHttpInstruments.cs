@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using ClientCertHttp.Internal;
+using ClientCertHttp.Certificates;
 
 namespace ClientCertHttp.Diagnostics;
 

@@ -1,6 +1,6 @@
 using Polly;
 
-namespace ClientCertHttp;
+namespace ClientCertHttp.Resilience;
 
 /// <summary>
 /// Settings of the retry pipeline that every client-certificate HTTP client gets by default, bound from the client's

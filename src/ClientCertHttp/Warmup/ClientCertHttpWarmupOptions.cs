@@ -1,4 +1,4 @@
-namespace ClientCertHttp;
+namespace ClientCertHttp.Warmup;
 
 /// <summary>
 /// Says whether, and how many, connections a client opens and handshakes when the host starts, so that the first

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 
 namespace ClientCertHttp.Certificates;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClientCertHttp.Certificates;
-using ClientCertHttp.Internal;
+using ClientCertHttp.DependencyInjection;
 
 namespace ClientCertHttp.Trust;
 

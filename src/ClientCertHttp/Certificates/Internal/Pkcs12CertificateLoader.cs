@@ -1,8 +1,8 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
-using ClientCertHttp.Internal;
 
 namespace ClientCertHttp.Certificates;
 

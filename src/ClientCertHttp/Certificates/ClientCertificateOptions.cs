@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace ClientCertHttp;
+namespace ClientCertHttp.Certificates;
 
 /// <summary>
 /// Says where a client certificate comes from. The vocabulary follows Kestrel's certificate configuration.
