@@ -239,7 +239,7 @@ public static class ClientCertHttpClientBuilderExtensions
             builder.AddHttpMessageHandler(serviceProvider => new RetryOutcomeHandler(
                 serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(name),
                 serviceProvider.GetRequiredService<FailureDiagnoser>(),
-                serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName)));
+                serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName)));
             builder.AddResilienceHandler(
                 ClientCertHttpResiliencePipeline.PipelineName,
                 (pipeline, context) => ClientCertHttpResiliencePipeline.Configure(pipeline, context, name));
@@ -285,7 +285,7 @@ public static class ClientCertHttpClientBuilderExtensions
     {
         var registry = services.GetRequiredService<ClientCertHttpClientRegistry>();
         var timeProvider = services.GetRequiredService<TimeProvider>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.CategoryName);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName);
 
         // The rule that fences DangerousAcceptAnyServerCertificate: the host's environment, or the variables the
         // hosts read, defaulting (as they do) to Production.

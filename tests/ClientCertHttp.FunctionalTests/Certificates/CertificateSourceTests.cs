@@ -2,8 +2,8 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClientCertHttp.Certificates;
-using ClientCertHttp.TestUtilities;
 using ClientCertHttp.Testing;
+using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.FunctionalTests.Certificates;

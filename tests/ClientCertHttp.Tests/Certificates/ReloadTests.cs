@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
-using ClientCertHttp.TestUtilities;
 using ClientCertHttp.Testing;
+using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

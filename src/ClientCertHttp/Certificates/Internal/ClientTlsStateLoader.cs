@@ -56,8 +56,8 @@ internal sealed class ClientTlsStateLoader(
             certificate = null;
             var settings = trust;
             trust = null;
-            LogLoaded(state.Certificate, settings);
-            LogTrust(trustOptions, settings);
+            LogLoaded(state.Certificate);
+            ServerTrustPolicy.LogConfigured(logger, clientName, trustOptions, settings, validators.Count, environmentName);
             return state;
         }
         finally
@@ -67,21 +67,7 @@ internal sealed class ClientTlsStateLoader(
         }
     }
 
-    private void LogTrust(ServerTrustOptions options, ServerTrustSettings trust)
-    {
-        Log.ServerTrustConfigured(logger, clientName, options.Mode, options.RevocationMode, options.RevocationTimeout, trust.Pins.Length, trust.AllowedIdentities.Length, validators.Count);
-        if (trust.DangerousAcceptAny)
-        {
-            Log.DangerousAcceptAnyServerCertificateEnabled(logger, clientName, environmentName);
-        }
-
-        if (trust.ValidatorsReplaceBuiltInVerdict)
-        {
-            Log.ValidatorsReplaceBuiltInVerdict(logger, clientName, validators.Count);
-        }
-    }
-
-    private void LogLoaded(LoadedClientCertificate loaded, ServerTrustSettings trust)
+    private void LogLoaded(LoadedClientCertificate loaded)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
@@ -91,10 +77,5 @@ internal sealed class ClientTlsStateLoader(
         var leaf = loaded.Certificate;
         var sent = string.Join(" <- ", loaded.Context.IntermediateCertificates.Select(c => $"'{c.Subject}'").Prepend($"'{leaf.Subject}'"));
         Log.ClientCertificateLoaded(logger, clientName, loaded.Source, leaf.Subject, leaf.Thumbprint, new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), loaded.ChainLength, sent);
-        if (trust.CustomRoots.Count > 0)
-        {
-            var subjects = string.Join(", ", trust.CustomRoots.Select(r => $"'{r.Subject}'"));
-            Log.ServerTrustCustomRoots(logger, clientName, trust.CustomRoots.Count, subjects);
-        }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class ClientCertificateHandlerFilter(
     IServiceProvider services,
     ILoggerFactory loggerFactory) : IHttpMessageHandlerBuilderFilter
 {
-    private readonly ILogger _logger = loggerFactory.CreateLogger(Diagnostics.Log.CategoryName);
+    private readonly ILogger _logger = loggerFactory.CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName);
 
     public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next)
     {

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ClientCertHttp.Trust;
 
@@ -310,6 +311,27 @@ internal static class ServerTrustPolicy
         foreach (var certificate in collections.SelectMany(c => c))
         {
             certificate.Dispose();
+        }
+    }
+
+    /// <summary>Logs how a freshly loaded trust configuration validates the server: once per load, never per handshake.</summary>
+    public static void LogConfigured(ILogger logger, string clientName, ServerTrustOptions options, ServerTrustSettings trust, int validatorCount, string environmentName)
+    {
+        if (trust.CustomRoots.Count > 0 && logger.IsEnabled(LogLevel.Information))
+        {
+            var subjects = string.Join(", ", trust.CustomRoots.Select(r => $"'{r.Subject}'"));
+            Log.ServerTrustCustomRoots(logger, clientName, trust.CustomRoots.Count, subjects);
+        }
+
+        Log.ServerTrustConfigured(logger, clientName, options.Mode, options.RevocationMode, options.RevocationTimeout, trust.Pins.Length, trust.AllowedIdentities.Length, validatorCount);
+        if (trust.DangerousAcceptAny)
+        {
+            Log.DangerousAcceptAnyServerCertificateEnabled(logger, clientName, environmentName);
+        }
+
+        if (trust.ValidatorsReplaceBuiltInVerdict)
+        {
+            Log.ValidatorsReplaceBuiltInVerdict(logger, clientName, validatorCount);
         }
     }
 }

@@ -27,7 +27,7 @@ internal sealed class ConnectionWarmupService(
     internal const string StartupTrigger = "startup";
     internal const string RotationTrigger = "certificate_rotation";
 
-    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.CategoryName);
+    private readonly ILogger _logger = loggerFactory.CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly List<ClientCertificateSource> _subscribed = [];
