@@ -3,6 +3,7 @@ using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Testing;
 using ClientCertHttp.Trust;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
@@ -54,6 +55,42 @@ public sealed class EngineRedesignTests(ClientCertFixture fixture) : IClassFixtu
         reloads.GetMeasurementSnapshot().Should().BeEmpty("a new options instance is not a new configuration");
         host.Services.GetFakeLogCollector().GetSnapshot().Count(r => r.Id.Name == "ClientCertificateLoaded")
             .Should().Be(1, "the certificate is loaded once, at startup");
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ConfigurationReload_DoesNotWaitForTheLoad_OnTheThreadThatRaisedTheChange()
+    {
+        var provider = new GatedProvider(fixture.Ca);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clients:engine:BaseAddress"] = "https://127.0.0.1:4443/",
+            ["Clients:engine:Certificate:ProviderTimeout"] = "00:00:30",
+        }).Build();
+        using var host = ClientCertFixture.BuildHost(services => services
+            .AddClientCertHttpClient(Client, configuration.GetSection("Clients:engine"))
+            .AddCertificateProvider(provider));
+        await host.StartAsync();
+        var diagnostics = host.Services.GetRequiredService<IClientCertificateDiagnostics>();
+        var first = diagnostics.GetReadinessReport(Client).Certificate.Thumbprint;
+
+        // From now on the provider answers only when the test lets it. IOptionsMonitor.Get runs inside Reload (the
+        // options monitor recomputes the options when the change token fires): a load in there would block it.
+        provider.Hold();
+        configuration["Clients:engine:BaseAddress"] = "https://127.0.0.1:4444/";
+        var raising = Task.Factory.StartNew(((IConfigurationRoot)configuration).Reload, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var returnedWhileTheLoadWaits = await Task.WhenAny(raising, Task.Delay(TimeSpan.FromSeconds(5))) == raising;
+        provider.Release();
+        await raising;
+
+        returnedWhileTheLoadWaits.Should().BeTrue("the change-token thread only schedules the reload; the load runs on the thread pool");
+        for (var i = 0; i < 100 && diagnostics.GetReadinessReport(Client).Certificate.Thumbprint == first; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        diagnostics.GetReadinessReport(Client).Certificate.Thumbprint.Should().NotBe(first, "the configuration change is applied once the provider answers");
+        provider.Calls.Should().Be(2, "the change is loaded once");
         await host.StopAsync();
     }
 
@@ -137,5 +174,37 @@ public sealed class EngineRedesignTests(ClientCertFixture fixture) : IClassFixtu
         (await MtlsTestServer.ReadReportAsync(response)).Thumbprint.Should().Be(second.Thumbprint);
         carried.Handle.Should().Be(IntPtr.Zero, "once no handler carries it, the replaced certificate is disposed (zero drain)");
         await host.StopAsync();
+    }
+
+    /// <summary>A real provider whose answers the test can hold back; each answer is a newly issued certificate.</summary>
+    private sealed class GatedProvider(TestCertificateAuthority ca) : ClientCertHttp.Certificates.ICertificateProvider
+    {
+        private TaskCompletionSource _gate = CompletedGate();
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Hold() => Volatile.Write(ref _gate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        public void Release() => Volatile.Read(ref _gate).TrySetResult();
+
+        public async ValueTask<ClientCertHttp.Certificates.ClientCertificateBundle?> GetCertificateAsync(ClientCertHttp.Certificates.CertificateProviderContext context, CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            await Volatile.Read(ref _gate).Task.WaitAsync(cancellationToken);
+            using var leaf = ca.IssueClientCertificate($"CN=gated-{call}");
+            var pfx = ca.ExportPfx(leaf, Password);
+            return new(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12Collection(pfx, Password));
+        }
+
+        public Microsoft.Extensions.Primitives.IChangeToken GetChangeToken(ClientCertHttp.Certificates.CertificateProviderContext context) =>
+            new Microsoft.Extensions.Primitives.CancellationChangeToken(CancellationToken.None);
+
+        private static TaskCompletionSource CompletedGate()
+        {
+            var gate = new TaskCompletionSource();
+            gate.SetResult();
+            return gate;
+        }
     }
 }
