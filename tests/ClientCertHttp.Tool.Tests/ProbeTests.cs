@@ -109,7 +109,7 @@ public sealed class ProbeTests(ToolFixture fixture)
         var run = await ProbeAsync(server.Address.ToString(), fixture.PfxArguments());
 
         run.ExitCode.Should().Be(2, run.ToString());
-        run.Output.Should().Contain("Diagnosis (server-rejected-client-certificate): The server rejected our client certificate")
+        run.Output.Should().Contain("Diagnosis (client-certificate-rejected): The server rejected our client certificate")
             .And.Contain("the server sent the TLS alert 'unknown ca'")
             .And.Contain("Result: failed (exit code 2)");
     }
@@ -141,7 +141,7 @@ public sealed class ProbeTests(ToolFixture fixture)
         var json = run.Json();
         json.GetProperty("outcome").GetString().Should().Be("failed");
         json.GetProperty("clientCertificate").GetProperty("sent").GetBoolean().Should().BeTrue();
-        json.GetProperty("diagnosis").GetProperty("side").GetString().Should().Be("server-rejected-client-certificate");
+        json.GetProperty("diagnosis").GetProperty("side").GetString().Should().Be("client-certificate-rejected");
         json.GetProperty("diagnosis").GetProperty("evidence").GetString().Should().Contain("closed the connection after the TLS handshake");
         server.FailedHandshakeCount.Should().BeGreaterThan(0);
     }
@@ -173,7 +173,7 @@ public sealed class ProbeTests(ToolFixture fixture)
 
         run.ExitCode.Should().Be(2, run.ToString());
         run.Output.Should().Contain($"acceptable CAs:      {otherCa.Root.Subject}")
-            .And.Contain("Diagnosis (server-rejected-client-certificate)")
+            .And.Contain("Diagnosis (client-certificate-rejected)")
             .And.Contain($"the server accepts client certificates from '{otherCa.Root.Subject}', and no certificate of our chain is issued by or is one of them");
     }
 
@@ -226,7 +226,7 @@ public sealed class ProbeTests(ToolFixture fixture)
         var json = run.Json();
         json.GetProperty("serverCertificate").GetProperty("trusted").GetBoolean().Should().BeFalse();
         json.GetProperty("serverCertificate").GetProperty("trust").GetString().Should().Be("system trust");
-        json.GetProperty("diagnosis").GetProperty("side").GetString().Should().Be("client-trust");
+        json.GetProperty("diagnosis").GetProperty("side").GetString().Should().Be("server-certificate-rejected");
         json.GetProperty("diagnosis").GetProperty("advice").GetString().Should().Contain("--ca");
     }
 

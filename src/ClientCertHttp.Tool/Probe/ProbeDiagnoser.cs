@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 
@@ -13,10 +14,10 @@ internal static class ProbeDiagnoser
 {
     public static ProbeDiagnosis ConnectFailed(ProbeReport report, SocketException exception) => exception.SocketErrorCode switch
     {
-        SocketError.ConnectionRefused => new("network", $"Connection refused: nothing accepts connections on {report.Host}:{report.Port}.", $"{exception.SocketErrorCode}: {exception.Message}", "Check the port, and that the server is running and listening on this address."),
-        SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => new("network", $"The host name '{report.Host}' could not be resolved.", exception.Message, "Check the host name and DNS."),
-        SocketError.TimedOut => new("network", $"The TCP connection to {report.Host}:{report.Port} timed out.", exception.Message, "Check firewalls and routes between here and the server."),
-        _ => new("network", $"The TCP connection to {report.Host}:{report.Port} failed.", $"{exception.SocketErrorCode}: {exception.Message}", null),
+        SocketError.ConnectionRefused => new(ClientCertHttpFailureSide.Network, $"Connection refused: nothing accepts connections on {report.Host}:{report.Port}.", $"{exception.SocketErrorCode}: {exception.Message}", "Check the port, and that the server is running and listening on this address."),
+        SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => new(ClientCertHttpFailureSide.Network, $"The host name '{report.Host}' could not be resolved.", exception.Message, "Check the host name and DNS."),
+        SocketError.TimedOut => new(ClientCertHttpFailureSide.Network, $"The TCP connection to {report.Host}:{report.Port} timed out.", exception.Message, "Check firewalls and routes between here and the server."),
+        _ => new(ClientCertHttpFailureSide.Network, $"The TCP connection to {report.Host}:{report.Port} failed.", $"{exception.SocketErrorCode}: {exception.Message}", null),
     };
 
     public static ProbeDiagnosis HandshakeFailed(ProbeReport report, Exception exception) => FromException(report, exception, afterHandshake: false, http2: false);
@@ -43,17 +44,17 @@ internal static class ProbeDiagnoser
             report.Diagnosis = certificate switch
             {
                 { Source: not null, Requested: false } => new(
-                    "no-certificate-requested",
+                    ClientCertHttpFailureSide.ClientCertificateNotRequested,
                     $"The server did not ask for a client certificate during the TLS handshake, so ours was not sent, and then it answered HTTP {status} for the missing certificate.",
                     classification.Description,
                     "The TLS endpoint is not configured to request client certificates (nginx: ssl_verify_client on|optional and ssl_client_certificate; or a proxy or load balancer terminates TLS in front of it). Fix the server side; nothing in the client can send a certificate that was not asked for."),
                 { Source: null } => new(
-                    "client-certificate-missing",
+                    ClientCertHttpFailureSide.ClientCertificateMissing,
                     $"The server wants a client certificate and we sent none: it answered HTTP {status}, as nginx does.",
                     classification.Description,
                     "Give the certificate to probe (--cert, with --key for PEM files)."),
                 _ => new(
-                    "server-rejected-client-certificate",
+                    ClientCertHttpFailureSide.ClientCertificateRejected,
                     $"The server received our client certificate and rejected it with HTTP {status}, as nginx does for a certificate it cannot verify.",
                     classification.Description,
                     AdviceForRejectedCertificate(report)),
@@ -63,7 +64,7 @@ internal static class ProbeDiagnoser
 
         if (status >= 400)
         {
-            report.Diagnosis = new("http", $"The TLS handshake succeeded, and the server answered HTTP {status} {response.ReasonPhrase}.", classification.Description, "The connection and certificates are fine; the status is the application's answer (path, authorization).");
+            report.Diagnosis = new(ClientCertHttpFailureSide.HttpStatus, $"The TLS handshake succeeded, and the server answered HTTP {status} {response.ReasonPhrase}.", classification.Description, "The connection and certificates are fine; the status is the application's answer (path, authorization).");
         }
     }
 
@@ -79,9 +80,9 @@ internal static class ProbeDiagnoser
         {
             report.Diagnosis = report.ClientCertificate switch
             {
-                { Sent: true } => new("none", $"Mutual TLS works: the server asked for a client certificate, accepted ours and answered HTTP {report.Http.Status}.", null, null),
-                { Source: null, Requested: true } => new("none", $"The server asked for a client certificate, we sent none, and it still answered HTTP {report.Http.Status} (client certificates are optional there).", null, null),
-                _ => new("none", $"The server answered HTTP {report.Http.Status} without asking for a client certificate.", null, null),
+                { Sent: true } => new(null, $"Mutual TLS works: the server asked for a client certificate, accepted ours and answered HTTP {report.Http.Status}.", null, null),
+                { Source: null, Requested: true } => new(null, $"The server asked for a client certificate, we sent none, and it still answered HTTP {report.Http.Status} (client certificates are optional there).", null, null),
+                _ => new(null, $"The server answered HTTP {report.Http.Status} without asking for a client certificate.", null, null),
             };
         }
 
@@ -97,7 +98,7 @@ internal static class ProbeDiagnoser
     public static void AddAcceptableCaEvidence(ProbeReport report)
     {
         var client = report.ClientCertificate;
-        if (report.Diagnosis is not { Side: "server-rejected-client-certificate" } diagnosis || client.AcceptableCas is not { Count: > 0 } acceptable)
+        if (report.Diagnosis is not { FailureSide: ClientCertHttpFailureSide.ClientCertificateRejected } diagnosis || client.AcceptableCas is not { Count: > 0 } acceptable)
         {
             return;
         }
@@ -123,7 +124,7 @@ internal static class ProbeDiagnoser
             case HttpFailureCategory.ServerCertificateRejected:
                 var rejected = TlsProbe.FindException<ServerCertificateValidationException>(exception);
                 return new(
-                    "client-trust",
+                    ClientCertHttpFailureSide.ServerCertificateRejected,
                     $"Our trust rejected the server's certificate ({report.ServerCertificate?.Trust ?? "system trust"}).",
                     rejected is null ? classification.Description : $"{rejected.Reason}: {rejected.Message}",
                     rejected?.Reason switch
@@ -134,23 +135,23 @@ internal static class ProbeDiagnoser
                     });
             case HttpFailureCategory.ClientCertificateRejected when certificate.Source is null:
                 return new(
-                    "client-certificate-missing",
+                    ClientCertHttpFailureSide.ClientCertificateMissing,
                     "The server requires a client certificate and we sent none.",
                     classification.Description,
                     "Give the certificate to probe (--cert, with --key for PEM files).");
             case HttpFailureCategory.ClientCertificateRejected:
                 var when = afterHandshake ? (http2 ? " right after the handshake (before HTTP/2 started)" : " right after the handshake") : " during the handshake";
                 return new(
-                    "server-rejected-client-certificate",
+                    ClientCertHttpFailureSide.ClientCertificateRejected,
                     $"The server rejected our client certificate{when}.",
                     classification.Description,
                     AdviceForRejectedCertificate(report));
             case HttpFailureCategory.TlsHandshakeFailed:
-                return new("tls", "The TLS handshake failed.", classification.Description, "Check that client and server share a TLS version (1.2 or 1.3) and cipher suites.");
+                return new(ClientCertHttpFailureSide.TlsHandshakeFailed, "The TLS handshake failed.", classification.Description, "Check that client and server share a TLS version (1.2 or 1.3) and cipher suites.");
             case HttpFailureCategory.Transient:
-                return new("network", "The connection failed.", classification.Description, null);
+                return new(ClientCertHttpFailureSide.Network, "The connection failed.", classification.Description, null);
             default:
-                return new("unknown", afterHandshake ? "The connection failed after the TLS handshake." : "The TLS handshake failed.", classification.Description, null);
+                return new(ClientCertHttpFailureSide.Unknown, afterHandshake ? "The connection failed after the TLS handshake." : "The TLS handshake failed.", classification.Description, null);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ClientCertHttp.Diagnostics;
 
 namespace ClientCertHttp.Tool.Probe;
 
@@ -122,11 +123,37 @@ internal sealed class ProbeResumption
 }
 
 /// <summary>A plain-language account of what went wrong (or right), and which side it was.</summary>
-/// <param name="Side">Who failed: <c>none</c>, <c>network</c>, <c>client-trust</c> (we rejected the server), <c>server-rejected-client-certificate</c>, <c>no-certificate-requested</c>, <c>tls</c>, <c>http</c>, <c>client-certificate</c>.</param>
+/// <param name="FailureSide">
+/// Who failed, in the library's vocabulary (<see cref="ClientCertHttpFailureSide"/>, the same as a failed request's
+/// diagnosis); <see langword="null"/> when nothing failed.
+/// </param>
 /// <param name="Summary">One sentence.</param>
 /// <param name="Evidence">What was observed (alert, status, exception).</param>
 /// <param name="Advice">What to do next.</param>
-internal sealed record ProbeDiagnosis(string Side, string Summary, string? Evidence, string? Advice);
+internal sealed record ProbeDiagnosis([property: JsonIgnore] ClientCertHttpFailureSide? FailureSide, string Summary, string? Evidence, string? Advice)
+{
+    /// <summary>
+    /// Gets the side as written in the output: <c>none</c>, or the <see cref="ClientCertHttpFailureSide"/> name in
+    /// kebab case (<c>client-certificate-rejected</c>, <c>server-certificate-rejected</c>, <c>network</c>, …).
+    /// </summary>
+    public string Side => FailureSide is { } side ? KebabCase(side.ToString()) : "none";
+
+    private static string KebabCase(string name)
+    {
+        var text = new System.Text.StringBuilder(name.Length + 8);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && text.Length > 0)
+            {
+                text.Append('-');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
+}
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ProbeReport))]

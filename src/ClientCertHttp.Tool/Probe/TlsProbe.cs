@@ -32,6 +32,9 @@ internal static class TlsProbe
     // A response larger than this is not read further: the status line and an error page are all the probe needs.
     private const int MaxResponseBytes = 64 * 1024;
 
+    // The TCP connect and the TLS handshake of each connection together; the command's own timeout bounds the rest.
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
+
     // The HTTP/2 client connection preface followed by an empty SETTINGS frame (RFC 9113 section 3.4).
     private static readonly byte[] Http2Preface = [.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, 0, 0, 0, 4, 0, 0, 0, 0, 0];
 
@@ -141,60 +144,60 @@ internal static class TlsProbe
         }
     }
 
-    /// <summary>Connects and handshakes; on failure records the diagnosis and returns <see langword="null"/>.</summary>
+    /// <summary>
+    /// Connects and handshakes through the library's <see cref="TlsHandshakeProbe"/>, presenting the full chain exactly
+    /// as ClientCertHttp's handlers do; on failure records the diagnosis and returns <see langword="null"/>.
+    /// </summary>
     private static async Task<SslStream?> HandshakeAsync(ProbeSettings settings, ProbeReport report, CancellationToken cancellationToken)
     {
-        SslStream? stream = null;
         var capture = new ServerCertificateCapture(settings.Verifier);
-        var requested = false;
-        var stopwatch = Stopwatch.StartNew();
-        try
+        var connection = await TlsHandshakeProbe.ConnectAsync(ProbeOptions(settings, capture), cancellationToken).ConfigureAwait(false);
+        var result = connection.Result;
+        report.RemoteAddress = result.RemoteAddress;
+        if (result.Outcome == TlsProbeOutcome.ConnectFailed || (result.Outcome == TlsProbeOutcome.TimedOut && result.RemoteAddress is null))
         {
-            stream = await ConnectAsync(settings.Url, report, cancellationToken).ConfigureAwait(false);
-            report.Timings.TcpConnectMs = Milliseconds(stopwatch);
-
-            stopwatch.Restart();
-            await stream.AuthenticateAsClientAsync(CreateOptions(settings, capture, () => requested = true), cancellationToken).ConfigureAwait(false);
-            report.Timings.TlsHandshakeMs = Milliseconds(stopwatch);
-
-            RecordServerCertificate(settings, report, capture, failure: null);
-            report.Tls = new ProbeTls
-            {
-                Protocol = stream.SslProtocol.ToString(),
-                CipherSuite = stream.NegotiatedCipherSuite.ToString(),
-                Alpn = stream.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : stream.NegotiatedApplicationProtocol.ToString(),
-            };
-
-            // With a certificate context, SslStream reports a local certificate only when the server asked for one and
-            // ours went out; without one, the selection callback runs exactly when the server asks.
-            report.ClientCertificate.Sent = stream.LocalCertificate is not null;
-            report.ClientCertificate.Requested = settings.Certificate is not null ? stream.LocalCertificate is not null : requested;
-
-            var connected = stream;
-            stream = null;
-            return connected;
-        }
-        catch (SocketException ex) when (report.Timings.TcpConnectMs is null)
-        {
-            report.Diagnosis = ProbeDiagnoser.ConnectFailed(report, ex);
+            report.Diagnosis = ProbeDiagnoser.ConnectFailed(report, result.Failure as SocketException ?? new SocketException((int)SocketError.TimedOut));
             return null;
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
+
+        report.Timings.TcpConnectMs = Milliseconds(result.ConnectDuration);
+        report.Timings.TlsHandshakeMs = Milliseconds(result.HandshakeDuration);
+        if (connection.Stream is not { } stream)
         {
-            report.Timings.TlsHandshakeMs = Milliseconds(stopwatch);
-            RecordServerCertificate(settings, report, capture, ex);
-            report.ClientCertificate.Requested = requested ? true : null;
-            report.Diagnosis = ProbeDiagnoser.HandshakeFailed(report, ex);
+            var failure = result.Failure ?? new TimeoutException($"The TLS handshake did not complete within {HandshakeTimeout}.");
+            RecordServerCertificate(settings, report, capture, failure);
+            report.ClientCertificate.Requested = result.ClientCertificateRequested == true ? true : null;
+            report.Diagnosis = ProbeDiagnoser.HandshakeFailed(report, failure);
             return null;
         }
-        finally
+
+        RecordServerCertificate(settings, report, capture, failure: null);
+        report.Tls = new ProbeTls
         {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+            Protocol = result.Protocol?.ToString() ?? string.Empty,
+            CipherSuite = result.CipherSuite?.ToString() ?? string.Empty,
+            Alpn = result.ApplicationProtocol,
+        };
+
+        // With a certificate context, ours goes out exactly when the server asked for one; without one, the selection
+        // callback runs exactly when the server asks.
+        report.ClientCertificate.Sent = result.ClientCertificateSent;
+        report.ClientCertificate.Requested = settings.Certificate is not null ? result.ClientCertificateSent : result.ClientCertificateRequested;
+        return stream;
     }
+
+    /// <summary>The library probe's options for the real connection: the certificate context and the library's server trust.</summary>
+    private static TlsProbeOptions ProbeOptions(ProbeSettings settings, ServerCertificateCapture capture) => new()
+    {
+        Host = HostOf(settings.Url),
+        Port = settings.Url.Port,
+        ClientCertificateContext = settings.Certificate?.Context,
+        CertificateChainPolicy = settings.Trust.ChainPolicy,
+        ServerCertificateValidation = capture.Validate,
+        ApplicationProtocols = settings.Http2 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11] : [SslApplicationProtocol.Http11],
+        Timeout = HandshakeTimeout,
+        WaitForFirstAnswer = false,
+    };
 
     private static SslClientAuthenticationOptions CreateOptions(ProbeSettings settings, ServerCertificateCapture capture, Action onCertificateRequested)
     {
@@ -272,7 +275,7 @@ internal static class TlsProbe
         var parts = statusLine.ToString().Split(' ', 3);
         if (parts.Length < 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var status))
         {
-            report.Diagnosis = new ProbeDiagnosis("http", "The server did not answer with HTTP/1.1.", $"first line: '{statusLine}'", "Check that the URL points at an HTTPS server.");
+            report.Diagnosis = new ProbeDiagnosis(ClientCertHttpFailureSide.HttpStatus, "The server did not answer with HTTP/1.1.", $"first line: '{statusLine}'", "Check that the URL points at an HTTPS server.");
             return false;
         }
 
@@ -404,18 +407,22 @@ internal static class TlsProbe
 
     private static async Task<ProbeResumption> ProbeResumptionAsync(ProbeSettings settings, ProbeReport report, CancellationToken cancellationToken)
     {
-        try
+        var connection = await TlsHandshakeProbe.ConnectAsync(ProbeOptions(settings, new ServerCertificateCapture(settings.Verifier)), cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            using var stream = await ConnectAsync(settings.Url, report: null, cancellationToken).ConfigureAwait(false);
-            var stopwatch = Stopwatch.StartNew();
-            await stream.AuthenticateAsClientAsync(CreateOptions(settings, new ServerCertificateCapture(settings.Verifier), static () => { }), cancellationToken).ConfigureAwait(false);
-            var elapsed = Milliseconds(stopwatch);
+            if (connection.Stream is not { } stream)
+            {
+                var problem = connection.Result.Failure?.Message ?? connection.Result.Error ?? "it did not complete";
+                report.Warnings.Add($"The second connection (for session resumption) failed: {problem}");
+                return new ProbeResumption { Attempted = true, Note = "the second connection failed: " + problem };
+            }
+
             var resumed = SessionResumption.WasResumed(stream);
             return new ProbeResumption
             {
                 Attempted = true,
                 Resumed = resumed,
-                TlsHandshakeMs = elapsed,
+                TlsHandshakeMs = Milliseconds(connection.Result.HandshakeDuration),
                 Note = resumed switch
                 {
                     true => "the second connection resumed the first one's TLS session (no certificates exchanged)",
@@ -424,40 +431,14 @@ internal static class TlsProbe
                 },
             };
         }
-        catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or ServerCertificateValidationException)
-        {
-            report.Warnings.Add($"The second connection (for session resumption) failed: {ex.Message}");
-            return new ProbeResumption { Attempted = true, Note = "the second connection failed: " + ex.Message };
-        }
-    }
-
-    /// <summary>Opens the TCP connection; the returned stream owns the socket and is not yet authenticated.</summary>
-    private static async Task<SslStream> ConnectAsync(Uri url, ProbeReport? report, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(new DnsEndPoint(HostOf(url), url.Port), cancellationToken).ConfigureAwait(false);
-            if (report is not null)
-            {
-                report.RemoteAddress = socket.RemoteEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
-                    ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
-                    : socket.RemoteEndPoint?.ToString();
-            }
-
-            return new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     /// <summary>The host to connect to and to name in TLS: punycode for a name, no brackets for an IPv6 literal.</summary>
     private static string HostOf(Uri url) => url.HostNameType == UriHostNameType.IPv6 ? url.DnsSafeHost : url.IdnHost;
 
-    private static double Milliseconds(Stopwatch stopwatch) => Math.Round(stopwatch.Elapsed.TotalMilliseconds, 1);
+    private static double Milliseconds(Stopwatch stopwatch) => Milliseconds(stopwatch.Elapsed);
+
+    private static double Milliseconds(TimeSpan elapsed) => Math.Round(elapsed.TotalMilliseconds, 1);
 
     internal static T? FindException<T>(Exception? exception)
         where T : Exception

@@ -39,8 +39,10 @@ public interface ICertificateProvider
     /// <param name="context">Which client is asking.</param>
     /// <returns>A change token; the default implementation never fires.</returns>
     /// <remarks>
-    /// This version of ClientCertHttp loads the certificate once at startup and does not watch the token yet; it is
-    /// part of the contract so providers written now keep working when rotation without restart arrives.
+    /// When the token fires, the client's certificate is loaded again from the provider, on the thread pool (never on
+    /// the thread that fired the token), and the token is asked for again. A new certificate is used by every request
+    /// that starts after the reload; a failed reload keeps the last good certificate and is tried again with backoff.
+    /// An exception thrown from this method is logged and stops the watch until the next successful reload.
     /// </remarks>
     IChangeToken GetChangeToken(CertificateProviderContext context) => NeverChangeToken.Instance;
 }

@@ -22,4 +22,10 @@ public enum ClientCertHttpFailureSide
 
     /// <summary>The TLS handshake failed for a reason other than certificates (protocol version, cipher suites, …).</summary>
     TlsHandshakeFailed = 5,
+
+    /// <summary>The server asked for a client certificate and none was sent (the <c>clientcert probe</c> command run without one).</summary>
+    ClientCertificateMissing = 6,
+
+    /// <summary>The connection and the certificates were fine; the server's HTTP error status is the application's answer.</summary>
+    HttpStatus = 7,
 }

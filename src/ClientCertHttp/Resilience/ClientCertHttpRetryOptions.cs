@@ -91,9 +91,11 @@ public sealed class ClientCertHttpRetryOptions
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
     /// <remarks>
-    /// Reloading a certificate comes with certificate rotation, which this version does not have yet: the reload
-    /// reports the certificate unchanged, so a rejected certificate fails after one attempt with a
-    /// <see cref="ClientCertHttpRequestException"/> that names the certificate.
+    /// The reload reads the client's certificate source again (the file, store, secret folder or provider): when it
+    /// holds a renewed certificate, the next attempt presents it. Concurrent rejections of one client share one reload.
+    /// When the source still holds the rejected certificate, the request fails after that one attempt with a
+    /// <see cref="ClientCertHttpRequestException"/> that names the certificate. A request is never retried twice for a
+    /// rejection, and its content must be replayable.
     /// </remarks>
     public bool ReloadAndRetryOnCertificateRejection { get; set; } = true;
 

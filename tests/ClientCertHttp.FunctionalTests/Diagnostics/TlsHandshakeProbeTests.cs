@@ -136,6 +136,49 @@ public sealed class TlsHandshakeProbeTests(MtlsFixture fixture) : IClassFixture<
         (matched is not null).Should().Be(matches);
     }
 
+    [Fact]
+    public async Task ConnectAsync_WithACertificateContext_SendsTheFullChainAndHandsTheConnectionOver()
+    {
+        // The clientcert probe's real connection: the handshake the library's handlers make, then a request of its own.
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.Protocols = HttpProtocols.Http1);
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=probe-connection");
+        var context = SslStreamCertificateContext.Create(leaf, [fixture.Ca.Intermediate], offline: true);
+
+        await using var connection = await TlsHandshakeProbe.ConnectAsync(Options(server.Port, []) with
+        {
+            ClientCertificateContext = context,
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+        });
+
+        connection.Result.Outcome.Should().Be(TlsProbeOutcome.Succeeded, connection.Result.Error);
+        connection.Result.ClientCertificateSent.Should().BeTrue();
+        connection.Result.ClientCertificateRequested.Should().BeTrue();
+        connection.Result.RemoteAddress.Should().Be($"127.0.0.1:{server.Port}");
+        var stream = connection.Stream.Should().NotBeNull().And.BeAssignableTo<SslStream>().Subject;
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /whoami HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync();
+        response.Should().StartWith("HTTP/1.1 200");
+        server.Reports.Should().ContainSingle().Which.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_ClosedPort_ReportsTheSocketFailureWithoutAStream()
+    {
+        int port;
+        using (var listener = new TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        await using var connection = await TlsHandshakeProbe.ConnectAsync(Options(port, []));
+
+        connection.Result.Outcome.Should().Be(TlsProbeOutcome.ConnectFailed);
+        connection.Result.Failure.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
+        connection.Stream.Should().BeNull();
+    }
+
     private TlsProbeOptions Options(int port, IReadOnlyList<X509Certificate2> chain)
     {
         var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };

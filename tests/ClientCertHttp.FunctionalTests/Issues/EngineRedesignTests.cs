@@ -153,6 +153,12 @@ public sealed class EngineRedesignTests(MtlsFixture fixture)
         (await WaitUntilAsync(() => diagnostics.GetReadinessReport(Client).Certificate.Thumbprint == renewed))
             .Should().BeTrue("a failed reload is retried until the source answers again");
         logs.GetSnapshot().Should().Contain(r => r.Id.Name == "ClientCertificateReloadRetryScheduled");
+
+        // The watch that broke with the change token is started again by the successful reload.
+        var third = provider.Recover();
+        provider.SignalChange();
+        (await WaitUntilAsync(() => diagnostics.GetReadinessReport(Client).Certificate.Thumbprint == third))
+            .Should().BeTrue("the provider's change token is watched again after the recovery");
     }
 
     private static async Task<bool> WaitUntilAsync(Func<bool> condition)
@@ -179,6 +185,7 @@ public sealed class EngineRedesignTests(MtlsFixture fixture)
         private byte[] _pfx = Issue(ca, "CN=provided-1", out _);
         private int _calls;
         private int _tokens;
+        private int _renewals;
         private volatile bool _failing;
 
         public int Calls => Volatile.Read(ref _calls);
@@ -230,7 +237,7 @@ public sealed class EngineRedesignTests(MtlsFixture fixture)
         {
             lock (_lock)
             {
-                _pfx = Issue(ca, "CN=provided-2", out var thumbprint);
+                _pfx = Issue(ca, $"CN=provided-{Interlocked.Increment(ref _renewals) + 1}", out var thumbprint);
                 Failing = false;
                 return thumbprint;
             }

@@ -19,8 +19,8 @@ internal sealed partial class ClientCertificateSource
     private DateTimeOffset _lastStoreRefresh;
     private IDisposable? _providerSubscription;
 
-    /// <summary>A token that never changes, for a provider whose own token could not be had.</summary>
-    private static readonly IChangeToken NeverChanges = new CancellationChangeToken(CancellationToken.None);
+    // Set when the provider's GetChangeToken threw: the watch is started again after the next successful reload.
+    private bool _providerWatchBroken;
 
     /// <summary>
     /// Checks the watched files (or the store) once, and reloads inline when they changed: the caller is the poll
@@ -139,6 +139,20 @@ internal sealed partial class ClientCertificateSource
         _pollTimer = _timeProvider.CreateTimer(static state => ((ClientCertificateSource)state!).OnPollTimer(), this, _pollPeriod, _pollPeriod);
     }
 
+    /// <summary>Starts the provider's watch again after a successful reload, when its GetChangeToken had thrown (under the gate).</summary>
+    private void RewatchProviderIfBroken(ClientCertHttpOptions options)
+    {
+        if (_provider is null || !Volatile.Read(ref _providerWatchBroken) || _disposed)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _providerWatchBroken, false);
+        _providerSubscription?.Dispose();
+        var context = new CertificateProviderContext(ClientName, options.Certificate);
+        _providerSubscription = ChangeToken.OnChange(() => ProviderChangeToken(context), OnProviderChanged);
+    }
+
     private void RestartPolling(ClientCertHttpOptions options)
     {
         if (_pollTimer is not null && _pollPeriod != options.Reload.PollInterval)
@@ -158,13 +172,14 @@ internal sealed partial class ClientCertificateSource
     {
         try
         {
-            return _provider!.GetChangeToken(context) ?? NeverChanges;
+            return _provider!.GetChangeToken(context) ?? NeverChangeToken.Instance;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Thrown into the provider's own thread otherwise (ChangeToken.OnChange asks again after each change).
             Log.CertificateProviderWatchFailed(_logger, ClientName, ex.GetType().FullName ?? ex.GetType().Name);
-            return NeverChanges;
+            Volatile.Write(ref _providerWatchBroken, true);
+            return NeverChangeToken.Instance;
         }
     }
 

@@ -301,6 +301,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
                     _failedAttempts = 0;
                     _retryTimer?.Dispose();
                     _retryTimer = null;
+                    RewatchProviderIfBroken(_options!);
                 }
                 else
                 {

@@ -80,4 +80,41 @@ internal sealed class LoadedClientCertificate : IDisposable
             certificate.Dispose();
         }
     }
+
+    /// <summary>
+    /// Checks the certificate a loader chose and builds the TLS context; disposes <paramref name="owned"/> on failure.
+    /// Every loader ends here: loaders call forward, never back into the dispatcher that called them.
+    /// </summary>
+    public static LoadedClientCertificate Create(
+        CertificateLoadContext context,
+        string source,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 certificate,
+        System.Security.Cryptography.X509Certificates.X509Certificate2Collection owned)
+    {
+        try
+        {
+            var problems = new List<ClientCertificateException>();
+            ClientCertificateInspector.Inspect(context.Names, source, certificate, context.Now, problems);
+            if (problems.Count > 0 && !context.ReportOnly)
+            {
+                throw ClientCertificateException.Combine(context.ClientName, problems);
+            }
+
+            var result = new LoadedClientCertificate(certificate, owned, source);
+            owned = null!;
+            return result;
+        }
+        finally
+        {
+            DisposeAll(owned);
+        }
+    }
+
+    public static void DisposeAll(IEnumerable<System.Security.Cryptography.X509Certificates.X509Certificate2>? certificates)
+    {
+        foreach (var certificate in certificates ?? [])
+        {
+            certificate?.Dispose();
+        }
+    }
 }

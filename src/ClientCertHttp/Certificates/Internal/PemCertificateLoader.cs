@@ -71,13 +71,13 @@ internal static class PemCertificateLoader
             }
 
             var leaf = AttachKey(context, owned, leafCount, certificateInput, keyInput);
-            var result = CertificateSourceLoader.Complete(context, source, leaf, owned);
+            var result = LoadedClientCertificate.Create(context, source, leaf, owned);
             owned = null!;
             return result;
         }
         finally
         {
-            CertificateSourceLoader.DisposeAll(owned);
+            LoadedClientCertificate.DisposeAll(owned);
         }
     }
 

@@ -91,11 +91,11 @@ internal static class Pkcs12CertificateLoader
         }
         catch
         {
-            CertificateSourceLoader.DisposeAll(loaded);
+            LoadedClientCertificate.DisposeAll(loaded);
             throw;
         }
 
-        return CertificateSourceLoader.Complete(context, source, certificate, loaded);
+        return LoadedClientCertificate.Create(context, source, certificate, loaded);
     }
 
     private static X509Certificate2 ChooseCertificate(

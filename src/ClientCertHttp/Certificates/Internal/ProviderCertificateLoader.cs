@@ -41,7 +41,7 @@ internal static class ProviderCertificateLoader
                 // A provider that ignores its token may still answer later; nobody will use that answer, so it is
                 // disposed when it arrives.
                 _ = call.ContinueWith(
-                    static late => CertificateSourceLoader.DisposeAll(late.Result?.Certificates),
+                    static late => LoadedClientCertificate.DisposeAll(late.Result?.Certificates),
                     CancellationToken.None,
                     TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
@@ -62,7 +62,7 @@ internal static class ProviderCertificateLoader
         var certificates = bundle.Certificates;
         if (certificates.Count == 0 || certificates.Any(c => c is null))
         {
-            CertificateSourceLoader.DisposeAll(certificates);
+            LoadedClientCertificate.DisposeAll(certificates);
             throw Failed(context, source, providerName, certificates.Count == 0 ? "returned no certificate" : "returned a null certificate in its bundle");
         }
 
@@ -82,7 +82,7 @@ internal static class ProviderCertificateLoader
         }
         catch
         {
-            CertificateSourceLoader.DisposeAll(certificates);
+            LoadedClientCertificate.DisposeAll(certificates);
             throw;
         }
 
@@ -94,7 +94,7 @@ internal static class ProviderCertificateLoader
             }
         }
 
-        return CertificateSourceLoader.Complete(context, source, owned[0], owned);
+        return LoadedClientCertificate.Create(context, source, owned[0], owned);
     }
 
     private static ClientCertificateException Failed(CertificateLoadContext context, string source, string providerName, string what) =>

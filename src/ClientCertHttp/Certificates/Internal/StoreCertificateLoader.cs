@@ -73,7 +73,7 @@ internal static class StoreCertificateLoader
             current = issuer;
         }
 
-        return CertificateSourceLoader.Complete(context, source + (owned.Count > 1 ? $" (+{owned.Count - 1} from {location}\\CA)" : string.Empty), leaf, owned);
+        return LoadedClientCertificate.Create(context, source + (owned.Count > 1 ? $" (+{owned.Count - 1} from {location}\\CA)" : string.Empty), leaf, owned);
     }
 
     private static bool IsSelfIssued(X509Certificate2 certificate) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -32,67 +33,109 @@ internal static class TlsHandshakeProbe
         ArgumentNullException.ThrowIfNull(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Timeout);
+        var connection = await ConnectCoreAsync(options, timeout.Token, cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return connection.Stream is { } ssl && options.WaitForFirstAnswer
+                ? await FirstAnswerAsync(ssl, connection.Result, options, timeout.Token, cancellationToken).ConfigureAwait(false)
+                : connection.Result;
+        }
+    }
+
+    /// <summary>
+    /// Connects and handshakes within <see cref="TlsProbeOptions.Timeout"/>, and hands the connection over: the
+    /// <c>clientcert probe</c> command sends its request over it. With <see cref="TlsProbeOptions.ClientCertificateContext"/>
+    /// the handshake is exactly the one the library's handlers make.
+    /// </summary>
+    /// <param name="options">What to connect to and what to present.</param>
+    /// <param name="cancellationToken">Cancels the probe.</param>
+    /// <returns>The result, and the authenticated stream when the handshake succeeded; the caller disposes it.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public static async Task<TlsProbeConnection> ConnectAsync(TlsProbeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        return await ConnectCoreAsync(options, timeout.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<TlsProbeConnection> ConnectCoreAsync(TlsProbeOptions options, CancellationToken timeout, CancellationToken cancellationToken)
+    {
         var evidence = new Evidence(options);
         var started = Stopwatch.GetTimestamp();
-
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(options.Host, options.Port, timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(options.Host, options.Port, timeout).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
-            return evidence.Result(TlsProbeOutcome.ConnectFailed, Describe(ex)) with { SocketError = ex.SocketErrorCode, ConnectDuration = Stopwatch.GetElapsedTime(started) };
+            socket.Dispose();
+            return new(evidence.Result(TlsProbeOutcome.ConnectFailed, Describe(ex)) with { SocketError = ex.SocketErrorCode, ConnectDuration = Stopwatch.GetElapsedTime(started), Failure = ex });
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return evidence.Result(TlsProbeOutcome.TimedOut, $"no TCP connection within {options.Timeout}") with { ConnectDuration = Stopwatch.GetElapsedTime(started) };
+            socket.Dispose();
+            return new(evidence.Result(TlsProbeOutcome.TimedOut, $"no TCP connection within {options.Timeout}") with { ConnectDuration = Stopwatch.GetElapsedTime(started) });
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
 
         var connectDuration = Stopwatch.GetElapsedTime(started);
+        var remoteAddress = socket.RemoteEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
+            ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
+            : socket.RemoteEndPoint?.ToString();
         var handshakeStarted = Stopwatch.GetTimestamp();
-        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-        await using (ssl.ConfigureAwait(false))
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
         {
-            try
-            {
-                await ssl.AuthenticateAsClientAsync(evidence.SslOptions(), timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AuthenticationException or IOException)
-            {
-                return evidence.Result(TlsProbeOutcome.HandshakeFailed, Describe(ex)) with
-                {
-                    TlsAlert = HttpFailureClassifier.FindTlsAlert(ex),
-                    ConnectDuration = connectDuration,
-                    HandshakeDuration = Stopwatch.GetElapsedTime(handshakeStarted),
-                };
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return evidence.Result(TlsProbeOutcome.TimedOut, $"the TLS handshake did not complete within {options.Timeout}") with
-                {
-                    ConnectDuration = connectDuration,
-                    HandshakeDuration = Stopwatch.GetElapsedTime(handshakeStarted),
-                };
-            }
-
-            var handshakeDuration = Stopwatch.GetElapsedTime(handshakeStarted);
-            var negotiated = evidence.Result(TlsProbeOutcome.Succeeded, error: null) with
-            {
-                // A certificate request is the only reason the selection callback runs with the server's certificate known.
-                ClientCertificateRequested = evidence.Requested,
-                Protocol = ssl.SslProtocol,
-                CipherSuite = ssl.NegotiatedCipherSuite,
-                ApplicationProtocol = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : ssl.NegotiatedApplicationProtocol.ToString(),
-                ClientCertificateSent = ssl.IsMutuallyAuthenticated,
-                ConnectDuration = connectDuration,
-                HandshakeDuration = handshakeDuration,
-            };
-
-            return options.WaitForFirstAnswer
-                ? await FirstAnswerAsync(ssl, negotiated, options, timeout.Token, cancellationToken).ConfigureAwait(false)
-                : negotiated;
+            await ssl.AuthenticateAsClientAsync(evidence.SslOptions(), timeout).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return new(evidence.Result(TlsProbeOutcome.HandshakeFailed, Describe(ex)) with
+            {
+                TlsAlert = HttpFailureClassifier.FindTlsAlert(ex),
+                RemoteAddress = remoteAddress,
+                ConnectDuration = connectDuration,
+                HandshakeDuration = Stopwatch.GetElapsedTime(handshakeStarted),
+                Failure = ex,
+            });
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return new(evidence.Result(TlsProbeOutcome.TimedOut, $"the TLS handshake did not complete within {options.Timeout}") with
+            {
+                RemoteAddress = remoteAddress,
+                ConnectDuration = connectDuration,
+                HandshakeDuration = Stopwatch.GetElapsedTime(handshakeStarted),
+            });
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var negotiated = evidence.Result(TlsProbeOutcome.Succeeded, error: null) with
+        {
+            // Through the selection callback, a certificate request is the only reason it runs with the server's
+            // certificate known; with a certificate context, ours goes out exactly when the server asked for one.
+            ClientCertificateRequested = options.ClientCertificateContext is null ? evidence.Requested : ssl.LocalCertificate is not null,
+            Protocol = ssl.SslProtocol,
+            CipherSuite = ssl.NegotiatedCipherSuite,
+            ApplicationProtocol = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : ssl.NegotiatedApplicationProtocol.ToString(),
+            ClientCertificateSent = options.ClientCertificateContext is null ? ssl.IsMutuallyAuthenticated : ssl.LocalCertificate is not null,
+            RemoteAddress = remoteAddress,
+            ConnectDuration = connectDuration,
+            HandshakeDuration = Stopwatch.GetElapsedTime(handshakeStarted),
+        };
+        return new(negotiated, ssl);
     }
 
     /// <summary>
@@ -194,15 +237,28 @@ internal static class TlsHandshakeProbe
 
         public bool Requested { get; private set; }
 
-        public SslClientAuthenticationOptions SslOptions() => new()
+        public SslClientAuthenticationOptions SslOptions()
         {
-            TargetHost = options.TargetHost ?? options.Host,
-            ApplicationProtocols = [.. options.ApplicationProtocols],
-            CertificateChainPolicy = options.CertificateChainPolicy?.Clone(),
-            CertificateRevocationCheckMode = options.CertificateChainPolicy?.RevocationMode ?? X509RevocationMode.NoCheck,
-            LocalCertificateSelectionCallback = Select,
-            RemoteCertificateValidationCallback = Validate,
-        };
+            var ssl = new SslClientAuthenticationOptions
+            {
+                TargetHost = options.TargetHost ?? options.Host,
+                ApplicationProtocols = [.. options.ApplicationProtocols],
+                CertificateChainPolicy = options.CertificateChainPolicy?.Clone(),
+                CertificateRevocationCheckMode = options.CertificateChainPolicy?.RevocationMode ?? X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = Validate,
+            };
+            if (options.ClientCertificateContext is { } context)
+            {
+                // The full chain, as the client's handlers send it; the server's acceptable CA names stay invisible.
+                ssl.ClientCertificateContext = context;
+            }
+            else
+            {
+                ssl.LocalCertificateSelectionCallback = Select;
+            }
+
+            return ssl;
+        }
 
         public TlsProbeResult Result(TlsProbeOutcome outcome, string? error)
         {
@@ -262,4 +318,12 @@ internal static class TlsHandshakeProbe
             return accepted;
         }
     }
+}
+
+/// <summary>A probe's connection: the result, and the authenticated stream when the handshake succeeded.</summary>
+/// <param name="Result">What the handshake showed.</param>
+/// <param name="Stream">The authenticated stream, owned by this connection; <see langword="null"/> when the handshake failed.</param>
+internal sealed record TlsProbeConnection(TlsProbeResult Result, SslStream? Stream = null) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Stream?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -22,6 +22,13 @@ internal sealed record TlsProbeOptions
     /// </summary>
     public X509Certificate2? ClientCertificate { get; init; }
 
+    /// <summary>
+    /// Gets the certificate context presented instead of <see cref="ClientCertificate"/>: the full chain, exactly as the
+    /// client's handlers send it. The server's acceptable CA names are then not visible; the <c>clientcert probe</c>
+    /// command makes its real connection this way (<see cref="TlsHandshakeProbe.ConnectAsync"/>).
+    /// </summary>
+    public SslStreamCertificateContext? ClientCertificateContext { get; init; }
+
     /// <summary>Gets the chain a real request sends (leaf first), matched against the acceptable CA names.</summary>
     public IReadOnlyList<X509Certificate2> ClientChain { get; init; } = [];
 

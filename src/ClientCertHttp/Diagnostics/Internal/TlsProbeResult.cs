@@ -67,6 +67,13 @@ internal sealed record TlsProbeResult
     /// <summary>Gets the failure, as exception type and innermost message (never a secret), or <see langword="null"/>.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Gets the address the probe connected to (IPv4-mapped addresses written as IPv4).</summary>
+    public string? RemoteAddress { get; init; }
+
+    /// <summary>Gets the exception behind a failed connection or handshake, for callers that classify it; not serialized.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Exception? Failure { get; init; }
+
     /// <summary>Gets how long the TCP connection took.</summary>
     public TimeSpan ConnectDuration { get; init; }
 

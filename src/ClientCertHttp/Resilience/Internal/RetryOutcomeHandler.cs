@@ -185,7 +185,7 @@ internal sealed class RetryOutcomeHandler(
     private static string ReloadOutcome(RetryState state) => state switch
     {
         { ReloadAttempted: false } => "not attempted, so the request was not retried",
-        { ReloadChangedCertificate: false } => "attempted but the certificate is unchanged (it cannot be reloaded before certificate rotation is available), so the request was not retried",
+        { ReloadChangedCertificate: false } => "attempted but the certificate is unchanged (its source still holds the rejected certificate), so the request was not retried",
         _ => "made and the request retried once with the new certificate, which the server rejected too",
     };
 
