@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -158,8 +160,33 @@ public sealed class MtlsTestServer : IAsyncDisposable
             throw new ArgumentException($"MtlsTestServerOptions.RejectionStatusCode must be an HTTP error status (400-599), not {status}.", nameof(options));
         }
 
+        if (options.RejectClientHelloWithTlsAlert is { } early)
+        {
+            if (!Enum.IsDefined(early))
+            {
+                throw new ArgumentException($"MtlsTestServerOptions.RejectClientHelloWithTlsAlert has an unknown value {(int)early}.", nameof(options));
+            }
+
+            if (options.RejectWithTlsAlert is not null || options.RejectionStatusCode is not null)
+            {
+                throw new ArgumentException("MtlsTestServerOptions.RejectClientHelloWithTlsAlert cannot be combined with RejectWithTlsAlert or RejectionStatusCode: a ClientHello refused with an alert never gets further.", nameof(options));
+            }
+        }
+
+#pragma warning disable CA5398 // Not a protocol choice: the test server's option is checked against the versions it supports.
+        if ((options.SslProtocols & ~(SslProtocols.Tls12 | SslProtocols.Tls13)) != SslProtocols.None)
+#pragma warning restore CA5398
+        {
+            throw new ArgumentException($"MtlsTestServerOptions.SslProtocols may only combine Tls12 and Tls13 (or be None for the platform's default); it is {options.SslProtocols}.", nameof(options));
+        }
+
         if (options.RejectWithTlsAlert is { } alert)
         {
+            if (alert == TlsAlert.CertificateRequired)
+            {
+                throw new ArgumentException("MtlsTestServerOptions.RejectWithTlsAlert cannot be CertificateRequired: OpenSSL sends that alert itself when no certificate is sent. Use RejectClientHelloWithTlsAlert to send it as such.", nameof(options));
+            }
+
             if (!Enum.IsDefined(alert))
             {
                 throw new ArgumentException($"MtlsTestServerOptions.RejectWithTlsAlert has an unknown value {(int)alert}.", nameof(options));
@@ -290,6 +317,13 @@ public sealed class MtlsTestServer : IAsyncDisposable
                     }
                 });
 
+                if (_options.RejectClientHelloWithTlsAlert is { } early)
+                {
+                    // Terminal: the alert answers the ClientHello itself, before any TLS state exists.
+                    listen.Use(_ => connection => RejectClientHelloAsync(connection, early));
+                    return;
+                }
+
                 if (_options.RejectWithTlsAlert is { } alert)
                 {
                     // Terminal: these connections never reach Kestrel's HTTPS middleware.
@@ -306,6 +340,7 @@ public sealed class MtlsTestServer : IAsyncDisposable
                         ServerCertificateContext = _identity.Context,
                         ClientCertificateRequired = _options.ClientCertificateMode != ClientCertificateMode.NoCertificate,
                         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        EnabledSslProtocols = _options.SslProtocols,
                         RemoteCertificateValidationCallback = ValidateClientCertificate,
                     }),
                     HandshakeTimeout = _options.HandshakeTimeout,
@@ -395,6 +430,25 @@ public sealed class MtlsTestServer : IAsyncDisposable
             context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>Reads the ClientHello and answers it with one fatal alert record, as a server that refuses the handshake outright does.</summary>
+    private async Task RejectClientHelloAsync(ConnectionContext connection, TlsAlert alert)
+    {
+        try
+        {
+            // The ClientHello's content does not matter; the answer is record type 21 (alert), version 3.3, length 2,
+            // level 2 (fatal), description.
+            ReadResult hello = await connection.Transport.Input.ReadAsync(connection.ConnectionClosed).ConfigureAwait(false);
+            connection.Transport.Input.AdvanceTo(hello.Buffer.End);
+            Reject($"ClientHello refused with TLS alert {alert} (RejectClientHelloWithTlsAlert)");
+            await connection.Transport.Output.WriteAsync(new byte[] { 21, 3, 3, 0, 2, 2, (byte)alert }, connection.ConnectionClosed).ConfigureAwait(false);
+            await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            // The client went away first.
+        }
+    }
+
     private async Task RejectWithAlertAsync(ConnectionContext connection, TlsAlert alert)
     {
         ServerIdentity identity = _identity;
@@ -407,6 +461,7 @@ public sealed class MtlsTestServer : IAsyncDisposable
                 alert,
                 ((_options.Protocols & HttpProtocols.Http2) != 0 ? OpenSslAlertRejector.Alpn.Http2 : OpenSslAlertRejector.Alpn.None)
                     | ((_options.Protocols & HttpProtocols.Http1) != 0 ? OpenSslAlertRejector.Alpn.Http11 : OpenSslAlertRejector.Alpn.None),
+                _options.SslProtocols,
                 leaf => Reject(leaf is null
                     ? "handshake refused: no client certificate was received (OpenSSL answers certificate_required under TLS 1.3, handshake_failure under TLS 1.2)"
                     : $"client certificate '{leaf.Subject}' refused with TLS alert {alert} (RejectWithTlsAlert)"),

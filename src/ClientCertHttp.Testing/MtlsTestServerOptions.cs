@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -81,6 +82,25 @@ public sealed class MtlsTestServerOptions
     /// </para>
     /// </remarks>
     public TlsAlert? RejectWithTlsAlert { get; set; }
+
+    /// <summary>
+    /// When set, the server answers EVERY ClientHello with this fatal alert record and closes, before any handshake: the
+    /// way a server (or a TLS-terminating proxy) that refuses the connection outright, before asking for a
+    /// certificate, rejects one. The client's TLS library parses a real alert record. No request is ever served;
+    /// <see cref="MtlsTestServer.HandshakeFailures"/> records each refusal. Works on every platform.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>Cannot be combined with <see cref="RejectWithTlsAlert"/> or <see cref="RejectionStatusCode"/>.</remarks>
+    public TlsAlert? RejectClientHelloWithTlsAlert { get; set; }
+
+    /// <summary>
+    /// Gets or sets the TLS versions the server accepts: <see cref="SslProtocols.Tls12"/>, <see cref="SslProtocols.Tls13"/>,
+    /// both, or <see cref="SslProtocols.None"/> for the platform's default. Applies to normal handshakes and to
+    /// <see cref="RejectWithTlsAlert"/> alike, so an alert can be tested under TLS 1.2 (during the handshake) and under
+    /// TLS 1.3 (after it).
+    /// </summary>
+    /// <value>The default value is <see cref="SslProtocols.None"/>: the platform's default (TLS 1.2 and 1.3).</value>
+    public SslProtocols SslProtocols { get; set; } = SslProtocols.None;
 
     /// <summary>
     /// The only roots a client certificate may chain to. <see langword="null"/> means just the CA's

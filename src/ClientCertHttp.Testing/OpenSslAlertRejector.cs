@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -19,6 +20,8 @@ internal static class OpenSslAlertRejector
     private const int SslVerifyPeer = 1;
     private const int SslVerifyFailIfNoPeerCert = 2;
     private const int SslCtrlChainCert = 89;
+    private const int SslCtrlSetMinProtoVersion = 123;
+    private const int SslCtrlSetMaxProtoVersion = 124;
     private const int SslErrorWantRead = 2;
     private const int SslTlsextErrOk = 0;
     private const int SslTlsextErrNoAck = 3;
@@ -66,6 +69,7 @@ internal static class OpenSslAlertRejector
         IReadOnlyList<X509Certificate2> serverIntermediates,
         TlsAlert alert,
         Alpn alpn,
+        SslProtocols protocols,
         Action<X509Certificate2?> onRefused,
         CancellationToken cancellationToken)
     {
@@ -85,7 +89,7 @@ internal static class OpenSslAlertRejector
 
         try
         {
-            using var session = new Session(api, serverCertificate, serverIntermediates, alpn);
+            using var session = new Session(api, serverCertificate, serverIntermediates, alpn, protocols);
             while (true)
             {
                 bool wantRead = session.Step(state);
@@ -245,10 +249,10 @@ internal static class OpenSslAlertRejector
         private readonly nint _rbio;
         private readonly nint _wbio;
 
-        public Session(Api api, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates, Alpn alpn)
+        public Session(Api api, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates, Alpn alpn, SslProtocols protocols)
         {
             _api = api;
-            _ctx = api.CreateContext(certificate, intermediates);
+            _ctx = api.CreateContext(certificate, intermediates, protocols);
             api.SSL_CTX_set_alpn_select_cb(_ctx, &SelectAlpn, (nint)alpn);
             _ssl = api.SSL_new(_ctx);
             if (_ssl == 0)
@@ -383,7 +387,7 @@ internal static class OpenSslAlertRejector
             return null;
         }
 
-        public nint CreateContext(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates)
+        public nint CreateContext(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates, SslProtocols protocols)
         {
             nint ctx = SSL_CTX_new(TLS_server_method());
             if (ctx == 0)
@@ -427,6 +431,13 @@ internal static class OpenSslAlertRejector
                     }
                 }
 
+                // SSL_CTX_set_min_proto_version / SSL_CTX_set_max_proto_version (macros over SSL_CTX_ctrl).
+                if (ProtocolRange(protocols) is ({ } min, { } max))
+                {
+                    Check((int)SSL_CTX_ctrl(ctx, SslCtrlSetMinProtoVersion, min, 0), "SSL_CTX_set_min_proto_version");
+                    Check((int)SSL_CTX_ctrl(ctx, SslCtrlSetMaxProtoVersion, max, 0), "SSL_CTX_set_max_proto_version");
+                }
+
                 SSL_CTX_set_verify(ctx, SslVerifyPeer | SslVerifyFailIfNoPeerCert, &VerifyCallback);
                 return ctx;
             }
@@ -447,6 +458,23 @@ internal static class OpenSslAlertRejector
                 ?? certificate.GetRSAPrivateKey()
                 ?? throw new ArgumentException($"Server certificate '{certificate.Subject}' has no ECDSA or RSA private key.", nameof(certificate));
             return key.ExportPkcs8PrivateKey();
+        }
+
+        /// <summary>OpenSSL's version numbers for the lowest and highest of <paramref name="protocols"/> (TLS 1.2 and 1.3 only); none for the default.</summary>
+        private static (int? Min, int? Max) ProtocolRange(SslProtocols protocols)
+        {
+            const int Tls12 = 0x0303;
+            const int Tls13 = 0x0304;
+            if (protocols == SslProtocols.None)
+            {
+                return (null, null);
+            }
+
+#pragma warning disable CA5398 // Not a protocol choice: the caller's choice is translated into OpenSSL's version numbers.
+            bool tls12 = protocols.HasFlag(SslProtocols.Tls12);
+            bool tls13 = protocols.HasFlag(SslProtocols.Tls13);
+#pragma warning restore CA5398
+            return (tls12 ? Tls12 : Tls13, tls13 ? Tls13 : Tls12);
         }
 
         private static void Check(int result, string function)

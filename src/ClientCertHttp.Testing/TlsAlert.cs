@@ -40,4 +40,11 @@ public enum TlsAlert
 
     /// <summary><c>internal_error</c> (80); OpenSSL: "tlsv1 alert internal error".</summary>
     InternalError = 80,
+
+    /// <summary>
+    /// <c>certificate_required</c> (116, TLS 1.3); OpenSSL: "tlsv13 alert certificate required". Only for
+    /// <see cref="MtlsTestServerOptions.RejectClientHelloWithTlsAlert"/>: with <see cref="MtlsTestServerOptions.RejectWithTlsAlert"/>,
+    /// OpenSSL sends it by itself to a client that sends no certificate.
+    /// </summary>
+    CertificateRequired = 116,
 }

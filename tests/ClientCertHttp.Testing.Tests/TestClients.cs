@@ -50,7 +50,7 @@ internal static class TestClients
         VersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
 
-    private static SslProtocols ToSslProtocols(TlsVersion version) => version switch
+    public static SslProtocols ToSslProtocols(TlsVersion version) => version switch
     {
 #pragma warning disable CA5398 // Pinned on purpose: a refusal surfaces in the handshake under TLS 1.2, at the first read under TLS 1.3.
         TlsVersion.Tls12 => SslProtocols.Tls12,

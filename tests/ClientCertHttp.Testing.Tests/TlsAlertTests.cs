@@ -111,5 +111,72 @@ public sealed class TlsAlertTests : IDisposable
         await start.Should().ThrowAsync<ArgumentException>().WithMessage("*cannot be combined*");
     }
 
+    [Theory]
+    [InlineData(TlsAlert.UnknownCA, "alert unknown ca")]
+    [InlineData(TlsAlert.CertificateRequired, "alert certificate required")]
+    [InlineData(TlsAlert.HandshakeFailure, "alert handshake failure")]
+    public async Task RejectClientHelloWithTlsAlert_AnyClient_ReceivesThatAlertBeforeAnyHandshake(TlsAlert alert, string openSslText)
+    {
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RejectClientHelloWithTlsAlert = alert);
+        using var client = TestClients.Create(_ca, clientCertificate: null);
+
+        using var request = TestClients.Get(server.BaseAddress);
+        Func<Task> send = () => client.SendAsync(request);
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        TestClients.Messages(failure.Which).Should().Contain(openSslText);
+        server.HandshakeFailures.Should().ContainSingle().Which.Should().Contain("ClientHello").And.Contain(alert.ToString());
+        server.Reports.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(TlsVersion.Tls12, "Tls12")]
+    [InlineData(TlsVersion.Tls13, "Tls13")]
+    public async Task SslProtocols_Restricted_IsWhatTheHandshakeNegotiates(TlsVersion version, string expected)
+    {
+        using var leaf = _ca.IssueClientCertificate("CN=versioned-client");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.SslProtocols = TestClients.ToSslProtocols(version));
+        using var client = TestClients.Create(_ca, leaf);
+
+        using var response = await TestClients.SendAsync(client, server.BaseAddress);
+
+        (await MtlsTestServer.ReadReportAsync(response)).TlsProtocol.Should().Be(expected);
+    }
+
+    [Fact]
+    public async Task SslProtocols_Tls12WithAnAlert_RefusesDuringTheHandshake()
+    {
+        // Under TLS 1.2 the server's verdict comes before the client's Finished: the handshake itself fails.
+        using var leaf = _ca.IssueClientCertificate("CN=tls12-alerted");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o =>
+        {
+            o.RejectWithTlsAlert = TlsAlert.BadCertificate;
+            o.SslProtocols = TestClients.ToSslProtocols(TlsVersion.Tls12);
+        });
+        using var client = TestClients.Create(_ca, leaf);
+
+        Func<Task> send = () => TestClients.SendAsync(client, server.BaseAddress);
+
+        var failure = await send.Should().ThrowAsync<HttpRequestException>();
+        failure.Which.HttpRequestError.Should().Be(HttpRequestError.SecureConnectionError, "the TLS handshake failed");
+        TestClients.Messages(failure.Which).Should().Contain("alert bad certificate");
+    }
+
+    [Fact]
+    public async Task StartAsync_ContradictoryAlertOptions_AreRefusedWithTheReason()
+    {
+        var both = () => MtlsTestServer.StartAsync(_ca, o =>
+        {
+            o.RejectClientHelloWithTlsAlert = TlsAlert.UnknownCA;
+            o.RejectWithTlsAlert = TlsAlert.UnknownCA;
+        });
+        var requiredAfterCertificate = () => MtlsTestServer.StartAsync(_ca, o => o.RejectWithTlsAlert = TlsAlert.CertificateRequired);
+        var oldProtocol = () => MtlsTestServer.StartAsync(_ca, o => o.SslProtocols = Enum.Parse<SslProtocols>("Tls11"));
+
+        (await both.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("cannot be combined");
+        (await requiredAfterCertificate.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("OpenSSL sends that alert itself");
+        (await oldProtocol.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("Tls12 and Tls13");
+    }
+
     public void Dispose() => _ca.Dispose();
 }

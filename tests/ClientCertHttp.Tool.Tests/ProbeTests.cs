@@ -99,14 +99,18 @@ public sealed class ProbeTests(ToolFixture fixture)
     }
 
     [Theory]
-    [InlineData("-tls1_2")]
-    [InlineData("-tls1_3")]
+    [InlineData("Tls12")]
+    [InlineData("Tls13")]
     public async Task Probe_ServerRejectsWithTlsAlert_ExitsTwoAndNamesTheAlert(string protocol)
     {
-        using var otherCa = TestCertificateAuthority.Create("Tool OpenSSL Client Roots");
-        await using var server = await OpenSslAlertServer.StartAsync(fixture.Ca, otherCa, fixture.Temp.Combine("openssl" + protocol), protocol);
+        // OpenSSL's own verification failure path sends the alert: during the handshake under TLS 1.2, after it under 1.3.
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o =>
+        {
+            o.RejectWithTlsAlert = TlsAlert.UnknownCA;
+            o.SslProtocols = Enum.Parse<System.Security.Authentication.SslProtocols>(protocol);
+        });
 
-        var run = await ProbeAsync(server.Address.ToString(), fixture.PfxArguments());
+        var run = await ProbeAsync(server.LocalhostAddress.ToString(), fixture.PfxArguments());
 
         run.ExitCode.Should().Be(2, run.ToString());
         run.Output.Should().Contain("Diagnosis (client-certificate-rejected): The server rejected our client certificate")
@@ -117,10 +121,9 @@ public sealed class ProbeTests(ToolFixture fixture)
     [Fact]
     public async Task Probe_ServerRequiresACertificateAndNoneIsGiven_ExitsTwoWithCertificateRequired()
     {
-        using var otherCa = TestCertificateAuthority.Create("Tool OpenSSL Client Roots");
-        await using var server = await OpenSslAlertServer.StartAsync(fixture.Ca, otherCa, fixture.Temp.Combine("openssl-none"), "-tls1_3");
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.RejectWithTlsAlert = TlsAlert.UnknownCA);
 
-        var run = await ProbeAsync(server.Address.ToString(), ["--ca", fixture.RootPemPath, "--json"]);
+        var run = await ProbeAsync(server.LocalhostAddress.ToString(), ["--ca", fixture.RootPemPath, "--json"]);
 
         run.ExitCode.Should().Be(2, run.ToString());
         var json = run.Json();

@@ -121,7 +121,7 @@ public sealed class FailureDiagnosisTests(MtlsFixture fixture)
     [Fact]
     public async Task Send_ServerAnswersWithATlsAlert_DiagnosisCarriesTheAlert()
     {
-        await using var server = TlsAlertServer.Start(TlsAlertServer.UnknownCa);
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.RejectClientHelloWithTlsAlert = TlsAlert.UnknownCA);
         using var host = await StartClientAsync(server.BaseAddress);
 
         var act = () => SendAsync(host, HttpProtocols.Http1);

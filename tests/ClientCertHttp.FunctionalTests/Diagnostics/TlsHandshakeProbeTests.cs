@@ -89,13 +89,13 @@ public sealed class TlsHandshakeProbeTests(MtlsFixture fixture) : IClassFixture<
     }
 
     [Theory]
-    [InlineData(TlsAlertServer.UnknownCa, "unknown ca")]
-    [InlineData(TlsAlertServer.BadCertificate, "bad certificate")]
-    [InlineData(TlsAlertServer.CertificateRequired, "certificate required")]
-    [InlineData(TlsAlertServer.HandshakeFailure, "handshake failure")]
-    public async Task ProbeAsync_ServerSendingAnAlert_ReportsTheAlert(byte alert, string expected)
+    [InlineData(TlsAlert.UnknownCA, "unknown ca")]
+    [InlineData(TlsAlert.BadCertificate, "bad certificate")]
+    [InlineData(TlsAlert.CertificateRequired, "certificate required")]
+    [InlineData(TlsAlert.HandshakeFailure, "handshake failure")]
+    public async Task ProbeAsync_ServerSendingAnAlert_ReportsTheAlert(TlsAlert alert, string expected)
     {
-        await using var server = TlsAlertServer.Start(alert);
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.RejectClientHelloWithTlsAlert = alert);
 
         var result = await TlsHandshakeProbe.ProbeAsync(Options(server.Port, []));
 
