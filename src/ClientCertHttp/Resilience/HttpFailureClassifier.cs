@@ -250,8 +250,9 @@ public static partial class HttpFailureClassifier
             return false;
         }
 
+        // Fails closed: a request that cannot be found cannot be shown to be idempotent and replayable.
         var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
-        return request is null || RequestReplay.Check(request, allowNonIdempotentMethods: false) is null;
+        return request is not null && RequestReplay.Check(request, allowNonIdempotentMethods: false) is null;
     }
 
     private static bool IsTransient(SocketError error) => error is SocketError.ConnectionRefused

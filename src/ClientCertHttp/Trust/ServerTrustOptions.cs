@@ -71,8 +71,10 @@ public sealed class ServerTrustOptions
     /// <value>The default value is an empty list: no pinning.</value>
     /// <remarks>
     /// When the list is not empty, at least one certificate of the validated chain (leaf, intermediate or root) must
-    /// have one of these keys. Pinning is checked in addition to chain and host name validation, never instead; list a
-    /// backup pin for key rollover.
+    /// have one of these keys. Pinning is checked in addition to chain and host name validation, never instead, and
+    /// validators cannot waive it (not even with <see cref="ValidatorsReplaceBuiltInVerdict"/>); list a backup pin for
+    /// key rollover. Under <see cref="DangerousAcceptAnyServerCertificate"/> nothing validates the chain the server
+    /// sends, so only the leaf's own key is matched.
     /// </remarks>
     public IList<string> PinnedPublicKeys { get; } = [];
 
@@ -98,6 +100,14 @@ public sealed class ServerTrustOptions
     /// an unreachable endpoint fails every handshake as "revocation unknown"; turn it on when the CA publishes revocation
     /// information that the client can reach.
     /// </value>
+    /// <remarks>
+    /// With <see cref="ServerTrustMode.CustomRoots"/>, certificate downloads are off
+    /// (<see cref="X509ChainPolicy.DisableCertificateDownloads"/>) unless this is <see cref="X509RevocationMode.Online"/>:
+    /// the chain is built from the configured roots and intermediates and what the server sends, and no URL named by
+    /// the server's certificates (AIA issuers, CRL or OCSP endpoints) is fetched during a handshake. With
+    /// <see cref="X509RevocationMode.Online"/> they are fetched, bounded by <see cref="RevocationTimeout"/>. The system
+    /// modes keep the platform's default.
+    /// </remarks>
     public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.NoCheck;
 
     /// <summary>
@@ -127,7 +137,8 @@ public sealed class ServerTrustOptions
     /// </para>
     /// <para>
     /// When allowed it logs a warning at startup and on every server certificate it accepts.
-    /// <see cref="PinnedPublicKeys"/>, <see cref="AllowedServerIdentities"/> and validators still apply.
+    /// <see cref="PinnedPublicKeys"/> (matched against the leaf's own key only, as nothing validated the chain),
+    /// <see cref="AllowedServerIdentities"/> and validators still apply.
     /// </para>
     /// </remarks>
     public bool DangerousAcceptAnyServerCertificate { get; set; }
@@ -173,9 +184,11 @@ public sealed class ServerTrustOptions
     /// When <see langword="true"/>, validators also run for certificates the built-in checks rejected
     /// (<see cref="ServerCertificateValidationContext.BuiltInFailure"/> says why), and the certificate is accepted
     /// when every validator returns <see cref="ServerCertificateValidationResult.Accept"/>. The client then trusts
-    /// whatever its validators trust: use it only for validation the built-in checks cannot express. The host name
-    /// check is the exception: a certificate not issued for the host is rejected whatever the validators say (only
-    /// <see cref="DangerousAcceptAnyServerCertificate"/> turns that off). Requires at least one validator and logs a
+    /// whatever chains its validators trust: use it only for validation the built-in checks cannot express. Only the
+    /// verdict on the chain is replaced: the host name check, <see cref="PinnedPublicKeys"/>,
+    /// <see cref="AllowedServerIdentities"/> and the leaf rules (signature algorithm, key size, subject alternative
+    /// name, CA-as-leaf) reject a certificate whatever the validators say (only
+    /// <see cref="DangerousAcceptAnyServerCertificate"/> turns the host name check off). Requires at least one validator and logs a
     /// warning at startup.
     /// </remarks>
     public bool ValidatorsReplaceBuiltInVerdict { get; set; }

@@ -302,7 +302,8 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
         ex.Reason.Should().Be(ClientCertificateFailureReason.ClientCertificateRejectedByServer);
         ex.Classification.Category.Should().Be(HttpFailureCategory.ClientCertificateRejected);
         ex.Attempts.Should().Be(1);
-        ex.Message.Should().Contain("CN=functional-client").And.Contain(fixture.ClientThumbprint).And.Contain("certificate is unchanged");
+        ex.Message.Should().Contain("CN=functional-client").And.Contain(fixture.ClientThumbprint).And.Contain("certificate is unchanged")
+            .And.NotContain("rotation is available", "rotation has been available since 0.1 (issue 14, item 4)");
         server.Reports.Should().BeEmpty();
 
         // One pipeline attempt: SocketsHttpHandler itself opens up to 4 connections for one HTTP/1.1 attempt that ends

@@ -113,6 +113,27 @@ public sealed class ValidatorTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task ValidatorsReplaceBuiltInVerdict_AcceptingValidator_StillCannotWaiveAPin()
+    {
+        // Issue 14, item 5: a chain failure used to short-circuit the pins, so a validator that accepts the chain waived them.
+        using var otherCa = TestCertificateAuthority.Create("Validator replaced, pinned");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await MtlsFixture.StartHostAsync(services => services
+            .AddClientCertHttpClient("payments", o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+                o.ServerTrust.ValidatorsReplaceBuiltInVerdict = true;
+                o.ServerTrust.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(fixture.Ca.Root.PublicKey.ExportSubjectPublicKeyInfo())));
+            })
+            .AddServerCertificateValidator(_ => ServerCertificateValidationResult.Accept));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.PinMismatch);
+    }
+
+    [Fact]
     public async Task ValidatorsReplaceBuiltInVerdict_CannotAcceptAWrongHostName()
     {
         var called = 0;
@@ -159,6 +180,35 @@ public sealed class ValidatorTests(MtlsFixture fixture)
 
         ex.Reason.Should().Be(ServerCertificateFailureReason.PinMismatch);
         host.Services.GetFakeLogCollector().GetSnapshot().Should().NotContain(r => r.Id.Id == 22, "nothing was accepted");
+    }
+
+    [Fact]
+    public async Task DangerousAcceptAnyServerCertificate_PinOfAnUnvalidatedIntermediate_IsNotAMatch()
+    {
+        // Issue 14, item 7: under Dangerous the chain the server sends is validated by nothing, so its intermediate's
+        // key (pinned here) must not count; only the leaf's own key may match.
+        using var otherCa = TestCertificateAuthority.Create("Dangerous intermediate pin");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await StartDangerousDevelopmentClientAsync(
+            server,
+            t => t.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(otherCa.Intermediate.PublicKey.ExportSubjectPublicKeyInfo()))));
+
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.PinMismatch);
+        ex.Message.Should().Contain("only the leaf's key is matched");
+    }
+
+    [Fact]
+    public async Task DangerousAcceptAnyServerCertificate_LeafPin_IsAccepted()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Dangerous leaf pin");
+        await using var server = await MtlsTestServer.StartAsync(otherCa, o => o.TrustedClientRoots = [fixture.Ca.Root]);
+        using var host = await StartDangerousDevelopmentClientAsync(
+            server,
+            t => t.PinnedPublicKeys.Add(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(server.ServerCertificate.PublicKey.ExportSubjectPublicKeyInfo()))));
+
+        await ServerTrustTests.RequestAndAssertOkAsync(host, "payments");
     }
 
     [Fact]

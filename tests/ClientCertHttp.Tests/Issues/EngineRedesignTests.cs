@@ -95,6 +95,26 @@ public sealed class EngineRedesignTests(ClientCertFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ProviderWhoseChangeTokenThrowsAtStartup_StartsWithItsCertificateAndLogsTheBrokenWatch()
+    {
+        // The previous engine cached the client's entry, then started watching: the provider's exception escaped
+        // from startup, untyped, and left a half-started entry behind.
+        var provider = new GatedProvider(fixture.Ca) { ChangeTokenThrows = true };
+        using var host = ClientCertFixture.BuildHost(services =>
+        {
+            services.AddLogging(b => b.AddFakeLogging());
+            services.AddClientCertHttpClient(Client, _ => { }).AddCertificateProvider(provider);
+        });
+
+        await host.StartAsync();
+
+        host.Services.GetRequiredService<IClientCertificateDiagnostics>().GetReadinessReport(Client).Certificate.Subject.Should().Be("CN=gated-1");
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Name == "CertificateProviderWatchFailed")
+            .Which.Message.Should().Contain("System.InvalidOperationException");
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task NotYetValidReplacement_IsRetriedAndAppliedOnceValid()
     {
         var now = DateTimeOffset.UtcNow;
@@ -197,8 +217,12 @@ public sealed class EngineRedesignTests(ClientCertFixture fixture) : IClassFixtu
             return new(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12Collection(pfx, Password));
         }
 
+        public bool ChangeTokenThrows { get; init; }
+
         public Microsoft.Extensions.Primitives.IChangeToken GetChangeToken(ClientCertHttp.Certificates.CertificateProviderContext context) =>
-            new Microsoft.Extensions.Primitives.CancellationChangeToken(CancellationToken.None);
+            ChangeTokenThrows
+                ? throw new InvalidOperationException("The vault's change feed is unreachable.")
+                : new Microsoft.Extensions.Primitives.CancellationChangeToken(CancellationToken.None);
 
         private static TaskCompletionSource CompletedGate()
         {

@@ -161,6 +161,27 @@ public sealed class HttpFailureClassifierTests
         (await ShouldRetryAsync(request, Outcome.FromException<HttpResponseMessage>(refused))).Should().BeTrue();
     }
 
+    [Fact]
+    public async Task ShouldRetry_TransientFailureWithoutAnyRequest_IsNotRetried()
+    {
+        // Issue 14, item 11: neither the context nor the response names the request, so nothing shows that it is
+        // idempotent and replayable; the previous classifier retried it (a POST included).
+        var refused = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:1)", new SocketException((int)SocketError.ConnectionRefused));
+        using var unavailable = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
+        var context = ResilienceContextPool.Shared.Get();
+        try
+        {
+            (await HttpFailureClassifier.ShouldRetry(new RetryPredicateArguments<HttpResponseMessage>(context, Outcome.FromException<HttpResponseMessage>(refused), attemptNumber: 0)))
+                .Should().BeFalse("a failure whose request is unknown fails closed");
+            (await HttpFailureClassifier.ShouldRetry(new RetryPredicateArguments<HttpResponseMessage>(context, Outcome.FromResult(unavailable), attemptNumber: 0)))
+                .Should().BeFalse("a response without its request message fails closed");
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
     private static async Task<bool> ShouldRetryAsync(HttpRequestMessage request, Outcome<HttpResponseMessage> outcome)
     {
         var context = ResilienceContextPool.Shared.Get();

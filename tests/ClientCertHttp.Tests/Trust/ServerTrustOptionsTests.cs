@@ -255,6 +255,33 @@ public sealed class ServerTrustOptionsTests(ClientCertFixture fixture) : IClassF
         }));
     }
 
+    [Theory]
+    [InlineData(ServerTrustMode.CustomRoots, X509RevocationMode.NoCheck, true)]
+    [InlineData(ServerTrustMode.CustomRoots, X509RevocationMode.Offline, true)]
+    [InlineData(ServerTrustMode.CustomRoots, X509RevocationMode.Online, false)]
+    [InlineData(ServerTrustMode.System, X509RevocationMode.NoCheck, false)]
+    public async Task ServerTrust_CertificateDownloads_AreOffForCustomRootsUnlessRevocationIsOnline(ServerTrustMode mode, X509RevocationMode revocation, bool disabled)
+    {
+        // Issue 14, item 8: the policy used to keep the platform's default (downloads on) for a private PKI too.
+        var pfx = fixture.WriteClientPfx();
+        var roots = fixture.Ca.WriteRootPem(fixture.Temp.Combine(Guid.NewGuid().ToString("N") + "-root.pem"));
+        using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", o =>
+        {
+            o.Certificate.Path = pfx;
+            o.Certificate.Password = ClientCertFixture.Password;
+            o.ServerTrust.Mode = mode;
+            o.ServerTrust.RevocationMode = revocation;
+            if (mode == ServerTrustMode.CustomRoots)
+            {
+                o.ServerTrust.RootCertificatesPath = roots;
+            }
+        }));
+        await host.StartAsync();
+
+        PrimaryHandler(host).SslOptions.CertificateChainPolicy!.DisableCertificateDownloads.Should().Be(disabled);
+        await host.StopAsync();
+    }
+
     private static SocketsHttpHandler PrimaryHandler(Microsoft.Extensions.Hosting.IHost host) =>
         ClientCertFixture.PrimaryHandler(host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
 

@@ -38,6 +38,10 @@ internal static class ProviderCertificateLoader
             }
             catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && cancellation.IsCancellationRequested))
             {
+                // The wait and the token's own timer run out at the same moment; whichever came first, the provider is
+                // told now (a token source disposed before its timer fired would never cancel).
+                cancellation.Cancel();
+
                 // A provider that ignores its token may still answer later; nobody will use that answer, so it is
                 // disposed when it arrives.
                 _ = call.ContinueWith(

@@ -65,7 +65,10 @@ internal static class ClientCertHttpResiliencePipeline
         switch (classification.Category)
         {
             case HttpFailureCategory.Transient:
-                var notRetried = request is null ? null : RequestReplay.Check(request, options.RetryNonIdempotentMethods);
+                // Fails closed: without the request, nothing says that sending it again is safe.
+                var notRetried = request is null
+                    ? "the request could not be found, so it cannot be shown to be safe to send again"
+                    : RequestReplay.Check(request, options.RetryNonIdempotentMethods);
                 if (notRetried is null && RetryAfter(args.Outcome.Result, timeProvider) is { } wait && wait > options.MaxDelay)
                 {
                     // Retrying sooner would ignore the server; waiting longer would hold the caller beyond MaxDelay.

@@ -59,17 +59,27 @@ internal sealed class ServerCertificateVerifier
         }
 
         Failure? failure;
+        var replaceable = false;
         if (_settings.DangerousAcceptAny)
         {
-            failure = CheckPins(leaf, chain) ?? CheckIdentities(leaf);
+            // Nothing validated the chain the server sent, so only the leaf's own key can match a pin.
+            failure = CheckPins(leaf, chain, leafOnly: true) ?? CheckIdentities(leaf);
         }
         else
         {
-            failure = CheckChain(chain, sslPolicyErrors) ?? CheckLeafOnce(leaf) ?? CheckPins(leaf, chain);
+            // Validators may replace the verdict on the chain (with the explicit opt-in), never the rules that do not
+            // depend on it: pins, allowed identities and the leaf rules run whatever the chain's verdict.
+            var chainFailure = CheckChain(chain, sslPolicyErrors);
+            var otherFailure = CheckLeafOnce(leaf) ?? CheckPins(leaf, chain, leafOnly: false);
+            // With validators that may replace the chain's verdict, the rule they cannot waive is the one to report.
+            failure = _settings.ValidatorsReplaceBuiltInVerdict ? otherFailure ?? chainFailure : chainFailure ?? otherFailure;
+
+            // Host name validation is never replaceable: only the environment-fenced Dangerous switch turns it off.
+            replaceable = _settings.ValidatorsReplaceBuiltInVerdict
+                && otherFailure is null
+                && (sslPolicyErrors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
         }
 
-        // Host name validation is never replaceable: only the environment-fenced Dangerous switch turns it off.
-        var replaceable = _settings.ValidatorsReplaceBuiltInVerdict && (sslPolicyErrors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
         if (_validators.Length > 0 && (failure is null || replaceable))
         {
             var context = new ServerCertificateValidationContext(_clientName, targetHost, leaf, chain, sslPolicyErrors, failure?.Reason);
@@ -266,13 +276,15 @@ internal sealed class ServerCertificateVerifier
         return failure;
     }
 
-    private Failure? CheckPins(X509Certificate2 leaf, X509Chain chain)
+    private Failure? CheckPins(X509Certificate2 leaf, X509Chain chain, bool leafOnly)
     {
-        if (_settings.Pins.Length > 0 && !ChainHasPinnedKey(leaf, chain))
+        if (_settings.Pins.Length > 0 && !ChainHasPinnedKey(leaf, chain, leafOnly))
         {
             return new Failure(
                 ServerCertificateFailureReason.PinMismatch,
-                $"no certificate of its chain has one of the {_settings.Pins.Length} pinned public key(s) (ServerTrust:PinnedPublicKeys); the leaf's pin is {Convert.ToBase64String(SpkiSha256(leaf))}.");
+                leafOnly
+                    ? $"its own public key is not one of the {_settings.Pins.Length} pinned public key(s) (ServerTrust:PinnedPublicKeys): under DangerousAcceptAnyServerCertificate nothing validated its chain, so only the leaf's key is matched; the leaf's pin is {Convert.ToBase64String(SpkiSha256(leaf))}."
+                    : $"no certificate of its chain has one of the {_settings.Pins.Length} pinned public key(s) (ServerTrust:PinnedPublicKeys); the leaf's pin is {Convert.ToBase64String(SpkiSha256(leaf))}.");
         }
 
         return null;
@@ -292,13 +304,14 @@ internal sealed class ServerCertificateVerifier
         return null;
     }
 
-    private bool ChainHasPinnedKey(X509Certificate2 leaf, X509Chain chain)
+    private bool ChainHasPinnedKey(X509Certificate2 leaf, X509Chain chain, bool leafOnly)
     {
         Span<byte> hash = stackalloc byte[32];
         var elements = chain.ChainElements;
-        for (var i = -1; i < elements.Count; i++)
+        var count = leafOnly ? 0 : elements.Count;
+        for (var i = -1; i < count; i++)
         {
-            // The leaf is checked even when the chain is empty (DangerousAcceptAnyServerCertificate).
+            // The leaf is checked first, and even when the chain is empty.
             var certificate = i < 0 ? leaf : elements[i].Certificate;
             SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo(), hash);
             foreach (var pin in _settings.Pins)

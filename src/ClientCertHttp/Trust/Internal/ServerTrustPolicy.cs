@@ -124,6 +124,10 @@ internal static class ServerTrustPolicy
         {
             policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             policy.CustomTrustStore.AddRange(roots);
+
+            // A private PKI's chain is complete with the configured roots and intermediates: nothing is fetched from
+            // URLs the server's certificates name (AIA issuers, CRLs), unless online revocation checking asked for it.
+            policy.DisableCertificateDownloads = options.RevocationMode != X509RevocationMode.Online;
         }
         else if (options.Mode == ServerTrustMode.SystemAndCustomRoots)
         {
