@@ -30,6 +30,17 @@ internal static class CertificateFile
                     fullPath);
             }
 
+            if (info.Length == 0)
+            {
+                // .NET does not expose the file type, but FIFOs, character and block devices and /proc files all
+                // report size 0, and opening a FIFO blocks until a writer comes: refused before it is opened.
+                throw new ClientCertificateException(
+                    names.ClientName,
+                    ClientCertificateFailureReason.FileUnreadable,
+                    $"{names.Prefix}: the file '{fullPath}' ({settingKey}) is empty or not a regular file (a FIFO, a device or a /proc file reports no size). Point the setting at the certificate file itself.",
+                    fullPath);
+            }
+
             if (info.Length > MaxFileSize)
             {
                 throw new ClientCertificateException(
@@ -39,7 +50,7 @@ internal static class CertificateFile
                     fullPath);
             }
 
-            return File.ReadAllBytes(fullPath);
+            return ReadAtMost(names, settingKey, fullPath);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -52,6 +63,38 @@ internal static class CertificateFile
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             throw Unreadable(names, settingKey, fullPath, ex.Message);
+        }
+    }
+
+    /// <summary>Reads the file with a hard cap: a file that grows after its size was read is never read past the cap.</summary>
+    private static byte[] ReadAtMost(SettingNames names, string settingKey, string fullPath)
+    {
+        using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        var buffer = new byte[Math.Min(MaxFileSize + 1, Math.Max(stream.Length, 4096) + 1)];
+        var total = 0;
+        while (true)
+        {
+            if (total == buffer.Length)
+            {
+                if (buffer.Length > MaxFileSize)
+                {
+                    throw new ClientCertificateException(
+                        names.ClientName,
+                        ClientCertificateFailureReason.LoaderLimitExceeded,
+                        $"{names.Prefix}: the file '{fullPath}' ({settingKey}) has more than the {MaxFileSize} bytes a certificate file may have. Check that the setting points at the certificate file.",
+                        fullPath);
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(MaxFileSize + 1, (long)buffer.Length * 2));
+            }
+
+            var read = stream.Read(buffer, total, buffer.Length - total);
+            if (read == 0)
+            {
+                return total == buffer.Length ? buffer : buffer[..total];
+            }
+
+            total += read;
         }
     }
 

@@ -77,7 +77,8 @@ internal sealed partial class ClientCertificateSource
             try
             {
                 var info = new FileInfo(path);
-                if (info.Exists && info.Length <= CertificateFile.MaxFileSize)
+                // Never opens what reports no size (a FIFO would block the poll), nor reads past the cap.
+                if (info.Exists && info.Length > 0 && info.Length <= CertificateFile.MaxFileSize)
                 {
                     hash.AppendData(File.ReadAllBytes(path));
                 }

@@ -56,6 +56,12 @@ internal sealed class ConfigurationBinding(string clientName, IConfiguration con
             {
                 CollectUnknownKeys(child, nested, errors);
             }
+            else if (!key.IsList && child.Value is null && child.GetChildren().Any())
+            {
+                // A value given as an object or an array is silently dropped by the binder. Only the key is named:
+                // the nested values may be secrets (a password written as a list, say).
+                errors.Add($"the configuration key '{child.Path}' takes a single value, but it has nested keys; write it as a plain value.");
+            }
             else if (key.IsList && !string.IsNullOrEmpty(child.Value) && !child.GetChildren().Any())
             {
                 // The binder silently ignores a single string given for a list; for pins and identities that would

@@ -203,8 +203,8 @@ internal sealed class RetryOutcomeHandler(
             _ => "Not retryable.",
         };
 
-        // The path only: a query string may carry secrets.
-        var uri = request.RequestUri is { IsAbsoluteUri: true } absolute ? absolute.GetLeftPart(UriPartial.Path) : request.RequestUri?.OriginalString;
+        // Scheme, host, port and path only: user information and a query string may carry secrets.
+        var uri = LoggedUri.Describe(request.RequestUri);
         Log.RequestGaveUp(logger, _clientName, request.Method.Method, uri, attempts, classification.Category, classification.Description, $"{decision} {outcome}");
     }
 }

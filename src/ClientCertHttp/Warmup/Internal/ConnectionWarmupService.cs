@@ -107,6 +107,8 @@ internal sealed class ConnectionWarmupService(
             return;
         }
 
+        // As logged: without user information or query.
+        var target = LoggedUri.Describe(baseAddress)!;
         var started = timeProvider.GetTimestamp();
         CancellationToken stopping;
         try
@@ -136,21 +138,21 @@ internal sealed class ConnectionWarmupService(
             var elapsed = timeProvider.GetElapsedTime(started);
             if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !stopping.IsCancellationRequested)
             {
-                Log.WarmupTimedOut(_logger, clientName, attempts.Length - failures.Count, attempts.Length, baseAddress, warmup.Timeout, trigger);
+                Log.WarmupTimedOut(_logger, clientName, attempts.Length - failures.Count, attempts.Length, target, warmup.Timeout, trigger);
             }
             else if (failures.Count > 0)
             {
-                Log.WarmupFailed(_logger, failures[0], clientName, failures.Count, attempts.Length, baseAddress, trigger, failures[0].Message);
+                Log.WarmupFailed(_logger, failures[0], clientName, failures.Count, attempts.Length, target, trigger, failures[0].Message);
             }
             else
             {
-                Log.WarmupCompleted(_logger, clientName, attempts.Length, baseAddress, elapsed.TotalMilliseconds, trigger);
+                Log.WarmupCompleted(_logger, clientName, attempts.Length, target, elapsed.TotalMilliseconds, trigger);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Creating the client runs the user's handler configuration; a warm-up must never fail the host for it.
-            Log.WarmupFailed(_logger, ex, clientName, warmup.Connections, warmup.Connections, baseAddress, trigger, ex.Message);
+            Log.WarmupFailed(_logger, ex, clientName, warmup.Connections, warmup.Connections, target, trigger, ex.Message);
         }
     }
 

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace ClientCertHttp.Tests.Certificates;
+
+/// <summary>
+/// Paths that are not certificate files must fail fast with a typed error (issue 14, item 12): the size cap relied on
+/// the size a file reports, and a FIFO or a device reports 0, so the previous loader opened a FIFO (blocking until a
+/// writer came) and read /dev/zero until memory ran out.
+/// </summary>
+public sealed class HostileInputTests(ClientCertFixture fixture) : IClassFixture<ClientCertFixture>
+{
+    [Fact]
+    public async Task CertificatePath_Fifo_FailsAtStartupWithoutOpeningIt()
+    {
+        var fifo = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pfx");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            await mkfifo.WaitForExitAsync();
+            mkfifo.ExitCode.Should().Be(0, "mkfifo creates the FIFO");
+        }
+
+        // Bounded only so that a regression fails instead of hanging the run; nothing here measures time.
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = fifo;
+            o.Certificate.Password = ClientCertFixture.Password;
+        }).WaitAsync(TimeSpan.FromSeconds(60));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.FileUnreadable);
+        ex.Message.Should().Contain(fifo).And.Contain("not a regular file");
+        SourceTestHost.AssertNamesClientAndSource(ex, fifo, ClientCertFixture.Password);
+    }
+
+    [Theory]
+    [InlineData("/dev/zero")]
+    [InlineData("/dev/null")]
+    public async Task CertificatePath_CharacterDevice_FailsAtStartupWithoutReadingIt(string device)
+    {
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = device;
+            o.Certificate.Password = ClientCertFixture.Password;
+        }).WaitAsync(TimeSpan.FromSeconds(60));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.FileUnreadable);
+        ex.Message.Should().Contain(device).And.Contain("not a regular file");
+    }
+
+    [Fact]
+    public async Task RootCertificatesPath_Fifo_FailsAtStartupWithoutOpeningIt()
+    {
+        var pfx = fixture.WriteClientPfx();
+        var fifo = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + "-roots.pem");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = pfx;
+            o.Certificate.Password = ClientCertFixture.Password;
+            o.ServerTrust.Mode = ClientCertHttp.Trust.ServerTrustMode.CustomRoots;
+            o.ServerTrust.RootCertificatesPath = fifo;
+        }).WaitAsync(TimeSpan.FromSeconds(60));
+
+        ex.Message.Should().Contain(fifo).And.Contain("not a regular file");
+    }
+
+}
