@@ -274,6 +274,24 @@ public sealed class ServerTrustTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task UriOnlySubjectAlternativeName_IsRejectedByDefault_NotMatchedByItsCommonName()
+    {
+        // Issue 14, item 6: a SAN extension with only a URI (a SPIFFE ID, say) used to satisfy the rule, and the
+        // platform then matched the host name against the common name.
+        using var certificate = fixture.Ca.IssueServerCertificate("CN=localhost", o =>
+        {
+            o.DnsNames = [];
+            o.IpAddresses = [];
+            o.UriNames = [new Uri("spiffe://corp.example/api")];
+        });
+
+        var ex = await AssertRejectedAsync(certificate, useLocalhost: true);
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.MissingSubjectAlternativeName);
+        ex.Message.Should().Contain("no DNS name and no IP address");
+    }
+
+    [Fact]
     public async Task CommonNameOnlyServerCertificate_IsAcceptedWithItsRelaxation()
     {
         using var certificate = CommonNameOnly();

@@ -242,11 +242,13 @@ internal sealed class ServerCertificateVerifier
             }
         }
 
-        if (!_settings.AllowWithoutSubjectAlternativeName && leaf.Extensions[SubjectAlternativeNameOid] is null)
+        if (!_settings.AllowWithoutSubjectAlternativeName && !HasDnsOrIpName(leaf, out var sanPresent))
         {
             return new Failure(
                 ServerCertificateFailureReason.MissingSubjectAlternativeName,
-                "it has no subject alternative name, so its host name could only match the common name, which RFC 6125 and browsers no longer accept (ServerTrust:AllowServerCertificateWithoutSubjectAlternativeName relaxes this).");
+                sanPresent
+                    ? "its subject alternative names hold no DNS name and no IP address (only URIs, e-mail addresses or other names), so its host name could only match the common name, which RFC 6125 and browsers no longer accept (ServerTrust:AllowServerCertificateWithoutSubjectAlternativeName relaxes this)."
+                    : "it has no subject alternative name, so its host name could only match the common name, which RFC 6125 and browsers no longer accept (ServerTrust:AllowServerCertificateWithoutSubjectAlternativeName relaxes this).");
         }
 
         if (!_settings.AllowCertificateAuthority && leaf.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
@@ -257,6 +259,31 @@ internal sealed class ServerCertificateVerifier
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Tells whether the leaf names a host the way a host name check may use: a DNS name or an IP address in its
+    /// subject alternative names. Without one the platform falls back to the common name.
+    /// </summary>
+    private static bool HasDnsOrIpName(X509Certificate2 leaf, out bool sanPresent)
+    {
+        var extension = leaf.Extensions[SubjectAlternativeNameOid];
+        sanPresent = extension is not null;
+        if (extension is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var names = extension as X509SubjectAlternativeNameExtension ?? new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
+            return names.EnumerateDnsNames().Any() || names.EnumerateIPAddresses().Any();
+        }
+        catch (CryptographicException)
+        {
+            // A malformed extension names nothing usable.
+            return false;
+        }
     }
 
     private Failure? CheckLeafOnce(X509Certificate2 leaf)
