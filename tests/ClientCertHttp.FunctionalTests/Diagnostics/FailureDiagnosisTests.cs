@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
@@ -69,6 +71,23 @@ public sealed class FailureDiagnosisTests(MtlsFixture fixture)
         diagnosis.AcceptableIssuers.Should().Equal(fixture.Ca.Root.Subject);
         diagnosis.ClientChainMatchesAcceptableIssuers.Should().BeFalse("the leaf alone names only the intermediate, which the server does not list");
         diagnosis.Summary.Should().Contain($"sent without intermediates: if its issuer '{fixture.Ca.Intermediate.Subject}' is an intermediate CA under one of them");
+    }
+
+    [Fact]
+    public async Task Send_LeafIssuedByARootInTheFile_DiagnosisSaysTheRootIsNotSentRatherThanAnIntermediateIsMissing()
+    {
+        // Issue 14, item 3: the root in the file is rightly not sent; the diagnosis used to suggest a missing intermediate.
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.SendAcceptableClientCaNames = true);
+        var (path, rootSubject) = WriteRootIssuedPfx();
+        using var host = await StartClientAsync(server.BaseAddress, o => o.Certificate.Path = path);
+
+        var act = () => SendAsync(host, HttpProtocols.Http1);
+
+        var diagnosis = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which.Diagnosis!;
+        diagnosis.Side.Should().Be(ClientCertHttpFailureSide.ClientCertificateRejected);
+        diagnosis.Summary.Should().Contain($"issued directly by the root '{rootSubject}', which is in the certificate source")
+            .And.Contain("the server must trust that root itself")
+            .And.NotContain("sent without intermediates");
     }
 
     [Theory]
@@ -228,6 +247,26 @@ public sealed class FailureDiagnosisTests(MtlsFixture fixture)
             o.BaseAddress = baseAddress;
             configure?.Invoke(o);
         }));
+
+    /// <summary>A client certificate issued directly by its own root (no intermediate), with that root in the PFX.</summary>
+    private (string Path, string RootSubject) WriteRootIssuedPfx()
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=ClientCertHttp Own Root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=root-issued-client", leafKey, HashAlgorithmName.SHA256);
+        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        leafRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        using var issued = leafRequest.Create(root, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(10), RandomNumberGenerator.GetBytes(16));
+        using var leaf = issued.CopyWithPrivateKey(leafKey);
+        using var publicRoot = X509CertificateLoader.LoadCertificate(root.RawData);
+        var path = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pfx");
+        File.WriteAllBytes(path, new X509Certificate2Collection { leaf, publicRoot }.Export(X509ContentType.Pkcs12, MtlsFixture.Password)!);
+        return (path, root.Subject);
+    }
 
     private string WriteLeafOnlyPfx()
     {

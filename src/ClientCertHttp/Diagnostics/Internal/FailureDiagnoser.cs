@@ -187,9 +187,24 @@ internal sealed class FailureDiagnoser(
     private static string MissingIntermediateHint(ClientTlsState state)
     {
         var leaf = state.Certificate.Certificate;
-        return state.Certificate.Context.IntermediateCertificates.Count > 0 || leaf.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData)
-            ? string.Empty
-            : $" The certificate is sent without intermediates: if its issuer '{leaf.Issuer}' is an intermediate CA under one of them, add that intermediate to the certificate source (the readiness report, event 60, shows the chain sent).";
+        if (state.Certificate.Context.IntermediateCertificates.Count > 0 || leaf.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData))
+        {
+            return string.Empty;
+        }
+
+        // The issuer may be a self-signed root that the source holds: rightly not sent (a server never takes a root
+        // from the peer), so no intermediate is missing; the server must trust that root itself.
+        foreach (var held in state.Certificate.SourceCertificates)
+        {
+            if (!ReferenceEquals(held, leaf)
+                && held.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData)
+                && held.SubjectName.RawData.AsSpan().SequenceEqual(held.IssuerName.RawData))
+            {
+                return $" The certificate is issued directly by the root '{held.Subject}', which is in the certificate source and, being a root, is not sent (servers never take a trust anchor from the client): no intermediate is missing; the server must trust that root itself.";
+            }
+        }
+
+        return $" The certificate is sent without intermediates: if its issuer '{leaf.Issuer}' is an intermediate CA under one of them, add that intermediate to the certificate source (the readiness report, event 60, shows the chain sent).";
     }
 
     private static string ProbeProblem(TlsProbeResult? probe) => probe?.Error is { } error ? $" ({error})" : string.Empty;
