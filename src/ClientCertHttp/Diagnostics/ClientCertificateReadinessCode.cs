@@ -47,4 +47,10 @@ public enum ClientCertificateReadinessCode
 
     /// <summary>The key usage lacks digitalSignature, which TLS client authentication needs (error).</summary>
     MissingDigitalSignatureUsage = 10,
+
+    /// <summary>An intermediate that is sent has expired: servers reject the whole chain (error).</summary>
+    IntermediateExpired = 11,
+
+    /// <summary>An intermediate that is sent is not valid yet: servers reject the whole chain until then (error).</summary>
+    IntermediateNotYetValid = 12,
 }

@@ -74,6 +74,36 @@ public sealed class FailureDiagnosisTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task Send_IntermediateExpiredWhileRunning_DiagnosisNamesIt()
+    {
+        // Issue 14, item 2: the client started while the intermediate was valid; it has expired since, and the server
+        // rejects the chain. The diagnosis must name the expired intermediate, not only the CA question.
+        var now = DateTimeOffset.UtcNow;
+        using var chain = ExpiredIntermediateChain.Create(now);
+        var path = chain.WritePfx(fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pfx"), MtlsFixture.Password);
+        await using var server = await MtlsTestServer.StartAsync(fixture.Ca, o => o.TrustedClientRoots = [chain.Root]);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now.AddHours(-3));
+        using var host = await MtlsFixture.StartHostAsync(services =>
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.AddClientCertHttpClient(Client, o =>
+            {
+                fixture.Configure(o);
+                o.BaseAddress = server.BaseAddress;
+                o.Certificate.Path = path;
+                o.Reload.Enabled = false;
+            });
+        });
+        time.SetUtcNow(DateTimeOffset.UtcNow);
+
+        var act = () => SendAsync(host, HttpProtocols.Http1);
+
+        var diagnosis = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which.Diagnosis!;
+        diagnosis.Side.Should().Be(ClientCertHttpFailureSide.ClientCertificateRejected);
+        diagnosis.Summary.Should().Contain($"the intermediate '{ExpiredIntermediateChain.IntermediateSubject}'").And.Contain("that is sent expired on");
+    }
+
+    [Fact]
     public async Task Send_LeafIssuedByARootInTheFile_DiagnosisSaysTheRootIsNotSentRatherThanAnIntermediateIsMissing()
     {
         // Issue 14, item 3: the root in the file is rightly not sent; the diagnosis used to suggest a missing intermediate.

@@ -9,6 +9,37 @@ internal static class ClientCertificateInspector
     internal const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
     private const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
 
+    /// <summary>Checks the validity period of every intermediate the TLS context sends with the certificate.</summary>
+    public static void InspectSentIntermediates(
+        SettingNames names,
+        string source,
+        IReadOnlyList<X509Certificate2> intermediates,
+        DateTimeOffset now,
+        List<ClientCertificateException> problems)
+    {
+        var utcNow = now.UtcDateTime;
+        foreach (var intermediate in intermediates)
+        {
+            var description = CertificateFormatting.Describe(intermediate);
+            if (intermediate.NotAfter.ToUniversalTime() < utcNow)
+            {
+                problems.Add(new ClientCertificateException(
+                    names.ClientName,
+                    ClientCertificateFailureReason.Expired,
+                    $"{names.Prefix}: the intermediate certificate {description}, sent with the client certificate from {source}, expired on {CertificateFormatting.Utc(intermediate.NotAfter)}; servers reject the whole chain. Replace it in the certificate source with the CA's current intermediate.",
+                    source));
+            }
+            else if (intermediate.NotBefore.ToUniversalTime() > utcNow)
+            {
+                problems.Add(new ClientCertificateException(
+                    names.ClientName,
+                    ClientCertificateFailureReason.NotYetValid,
+                    $"{names.Prefix}: the intermediate certificate {description}, sent with the client certificate from {source}, is not valid before {CertificateFormatting.Utc(intermediate.NotBefore)}; servers reject the whole chain until then. Check the machine's clock, or the intermediate in the certificate source.",
+                    source));
+            }
+        }
+    }
+
     public static void Inspect(
         SettingNames names,
         string source,

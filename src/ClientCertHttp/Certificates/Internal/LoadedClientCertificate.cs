@@ -102,6 +102,15 @@ internal sealed class LoadedClientCertificate : IDisposable
 
             var result = new LoadedClientCertificate(certificate, owned, source);
             owned = null!;
+
+            // Every certificate that is sent must be valid now: servers reject the whole chain for an expired intermediate.
+            ClientCertificateInspector.InspectSentIntermediates(context.Names, source, result.Context.IntermediateCertificates, context.Now, problems);
+            if (problems.Count > 0 && !context.ReportOnly)
+            {
+                result.Dispose();
+                throw ClientCertificateException.Combine(context.ClientName, problems);
+            }
+
             return result;
         }
         finally

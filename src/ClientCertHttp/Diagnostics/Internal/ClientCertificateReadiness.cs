@@ -84,6 +84,7 @@ internal static class ClientCertificateReadiness
             }
 
             CheckValidity(leaf, options.ExpiryWarningWindow, now, findings);
+            CheckSentIntermediates(sent, now, findings);
             CheckAlgorithms(leaf, sent, root is null ? null : last, findings);
             var (verdict, ekus) = Usage(leaf);
             if (verdict == ClientCertificateUsageVerdict.NotForClientAuthentication)
@@ -170,6 +171,23 @@ internal static class ClientCertificateReadiness
             findings.Add(Warning(
                 ClientCertificateReadinessCode.ExpiresSoon,
                 string.Create(CultureInfo.InvariantCulture, $"the certificate expires on {notAfter:u}, in {(notAfter - now).TotalDays:F1} days (ExpiryWarningWindow is {window}). Renew it; a renewed file is picked up without a restart.")));
+        }
+    }
+
+    private static void CheckSentIntermediates(IReadOnlyList<X509Certificate2> sent, DateTimeOffset now, List<ClientCertificateReadinessFinding> findings)
+    {
+        foreach (var intermediate in sent)
+        {
+            var notAfter = new DateTimeOffset(intermediate.NotAfter.ToUniversalTime());
+            var notBefore = new DateTimeOffset(intermediate.NotBefore.ToUniversalTime());
+            if (now >= notAfter)
+            {
+                findings.Add(Error(ClientCertificateReadinessCode.IntermediateExpired, $"the intermediate '{intermediate.Subject}' (thumbprint {intermediate.Thumbprint}) that is sent with the certificate expired on {notAfter:u}; servers reject the whole chain. Replace it with the CA's current intermediate."));
+            }
+            else if (now < notBefore)
+            {
+                findings.Add(Error(ClientCertificateReadinessCode.IntermediateNotYetValid, $"the intermediate '{intermediate.Subject}' (thumbprint {intermediate.Thumbprint}) that is sent with the certificate is not valid before {notBefore:u}; servers reject the whole chain until then."));
+            }
         }
     }
 

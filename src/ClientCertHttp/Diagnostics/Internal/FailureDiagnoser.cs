@@ -172,6 +172,13 @@ internal sealed class FailureDiagnoser(
             advice = "Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain of the certificate source), that the certificate is neither expired nor revoked, and the server's access rules.";
         }
 
+        // A certificate of the chain that is sent and no longer (or not yet) valid explains a rejection on its own.
+        if (state is not null && OutOfValidity(state, timeProvider.GetUtcNow()) is { } invalid)
+        {
+            evidence.Insert(0, invalid);
+            advice = "Replace the certificate named above in the certificate source; " + char.ToLowerInvariant(advice[0]) + advice[1..];
+        }
+
         return new(
             ClientCertHttpFailureSide.ClientCertificateRejected,
             $"The server rejected this client's certificate{(status is { } answered ? $" (it answered HTTP {answered})" : string.Empty)}: {string.Join("; ", evidence)}. {advice}")
@@ -181,6 +188,26 @@ internal sealed class FailureDiagnoser(
             ClientChainMatchesAcceptableIssuers = probe?.ClientChainMatchesAcceptableIssuers,
             TlsAlert = alert,
         };
+    }
+
+    /// <summary>Names the first certificate of the chain sent that is outside its validity period now, if any.</summary>
+    private static string? OutOfValidity(ClientTlsState state, DateTimeOffset now)
+    {
+        var utcNow = now.UtcDateTime;
+        foreach (var (certificate, role) in state.Certificate.Context.IntermediateCertificates.Select(c => (c, "the intermediate")).Prepend((state.Certificate.Certificate, "the client certificate")))
+        {
+            if (certificate.NotAfter.ToUniversalTime() < utcNow)
+            {
+                return $"{role} '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) that is sent expired on {certificate.NotAfter.ToUniversalTime():u}";
+            }
+
+            if (certificate.NotBefore.ToUniversalTime() > utcNow)
+            {
+                return $"{role} '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) that is sent is not valid before {certificate.NotBefore.ToUniversalTime():u}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>When the chain sent ends below an unknown issuer, that issuer may be the intermediate the server needs.</summary>
