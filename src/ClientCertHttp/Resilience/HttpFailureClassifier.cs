@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ClientCertHttp.Trust;
 using Polly;
@@ -87,8 +88,15 @@ public static partial class HttpFailureClassifier
     {
         ArgumentNullException.ThrowIfNull(exception);
 
-        // A TLS alert is the most specific evidence and may sit deep in the chain (TLS 1.3 alerts arrive on the first
-        // read, as an IOException rather than an AuthenticationException).
+        // Our own trust rejection first: its message quotes the server's certificate (subject, names), which the
+        // server controls, so nothing in it may be read as a TLS alert.
+        if (Find<ServerCertificateValidationException>(exception) is { } ownRejection)
+        {
+            return new(HttpFailureCategory.ServerCertificateRejected, $"this client's trust checks rejected the server's certificate ({ownRejection.Reason}): {ownRejection.Message}");
+        }
+
+        // A TLS alert is the most specific evidence: OpenSSL's own words, read only from the innermost, native
+        // exception (TLS 1.3 alerts arrive on the first read, under an IOException rather than an AuthenticationException).
         var alert = FindTlsAlert(exception);
         if (alert is not null)
         {
@@ -107,11 +115,6 @@ public static partial class HttpFailureClassifier
                 return Find<TimeoutException>(canceled) is not null
                     ? new(HttpFailureCategory.Transient, "the request timed out")
                     : new(HttpFailureCategory.Canceled, "the request was canceled");
-        }
-
-        if (Find<ServerCertificateValidationException>(exception) is { } serverRejected)
-        {
-            return new(HttpFailureCategory.ServerCertificateRejected, $"this client's trust checks rejected the server's certificate ({serverRejected.Reason}): {serverRejected.Message}");
         }
 
         if (Find<AuthenticationException>(exception) is { } authentication)
@@ -269,21 +272,22 @@ public static partial class HttpFailureClassifier
         or SocketError.NetworkReset
         or SocketError.Shutdown;
 
-    /// <summary>Finds the TLS alert a peer sent, in OpenSSL's words ("unknown ca"), anywhere in the exception chain.</summary>
+    /// <summary>
+    /// Finds the TLS alert a peer sent, in OpenSSL's words ("unknown ca"). Read only from the innermost exception, and
+    /// only when it is the native library's own error (a <see cref="CryptographicException"/>, whose text OpenSSL
+    /// writes): the messages above it can quote strings the server controls.
+    /// </summary>
     internal static string? FindTlsAlert(Exception exception)
     {
-        for (var current = exception; current is not null; current = current.InnerException)
+        if (Innermost(exception) is not CryptographicException native)
         {
-            // OpenSSL words a received alert as "sslv3 alert bad certificate", "tlsv1 alert unknown ca",
-            // "tlsv13 alert certificate required", ….
-            var match = TlsAlertPattern().Match(current.Message);
-            if (match.Success)
-            {
-                return match.Groups["alert"].Value.Trim();
-            }
+            return null;
         }
 
-        return null;
+        // OpenSSL words a received alert as "sslv3 alert bad certificate", "tlsv1 alert unknown ca",
+        // "tlsv13 alert certificate required", ….
+        var match = TlsAlertPattern().Match(native.Message);
+        return match.Success ? match.Groups["alert"].Value.Trim() : null;
     }
 
     internal static T? Find<T>(Exception? exception)

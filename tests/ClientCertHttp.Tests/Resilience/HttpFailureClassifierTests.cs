@@ -90,6 +90,35 @@ public sealed class HttpFailureClassifierTests
         HttpFailureClassifier.Classify(exception).Category.Should().Be(HttpFailureCategory.Transient);
     }
 
+    [Fact]
+    public void Classify_OurTrustRejectionQuotingAnAlertLikeSubject_IsAServerCertificateRejection()
+    {
+        // Issue 14, item 10: the server's subject is server-controlled and quoted in our own rejection; a regex over
+        // every message read it as "the server rejected our certificate" and triggered a reload.
+        var rejection = new ClientCertHttp.Trust.ServerCertificateValidationException(
+            "payments",
+            ClientCertHttp.Trust.ServerCertificateFailureReason.UntrustedRoot,
+            "api.example.test",
+            "CN=sslv3 alert bad certificate",
+            "00",
+            "its chain ends at an untrusted root.");
+        var exception = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.", rejection);
+
+        HttpFailureClassifier.Classify(exception).Category.Should().Be(HttpFailureCategory.ServerCertificateRejected);
+    }
+
+    [Fact]
+    public void Classify_AlertWordingInAnOuterMessage_IsNotReadAsAnAlert()
+    {
+        // Only OpenSSL's own error, innermost, speaks for the peer; an outer message may quote a status line or a name.
+        var exception = new HttpRequestException(
+            HttpRequestError.Unknown,
+            "Unexpected answer 'tlsv1 alert unknown ca' from the server.",
+            new IOException("The response ended prematurely."));
+
+        HttpFailureClassifier.Classify(exception).Category.Should().NotBe(HttpFailureCategory.ClientCertificateRejected);
+    }
+
     [Theory]
     [InlineData("error:0A000412:SSL routines::sslv3 alert bad certificate (SSL alert number 42)", HttpFailureCategory.ClientCertificateRejected, "bad certificate")]
     [InlineData("error:0A000415:SSL routines::sslv3 alert certificate expired", HttpFailureCategory.ClientCertificateRejected, "certificate expired")]
@@ -97,11 +126,14 @@ public sealed class HttpFailureClassifierTests
     public void Classify_OpenSslAlertWordings_AreReadFromTheMessage(string message, HttpFailureCategory expected, string alert)
     {
         // The wordings of alerts the functional tests cannot provoke from a server (they produce 'unknown ca',
-        // 'certificate required' and 'handshake failure' for real), in the exception chain those produce.
+        // 'certificate required' and 'handshake failure' for real), in the exception chain those produce: OpenSSL's
+        // error (an OpenSslCryptographicException, a CryptographicException) innermost.
         var exception = new HttpRequestException(
             HttpRequestError.SecureConnectionError,
             "The SSL connection could not be established, see inner exception.",
-            new System.Security.Authentication.AuthenticationException("Authentication failed, see inner exception.", new IOException(message)));
+            new System.Security.Authentication.AuthenticationException(
+                "Authentication failed, see inner exception.",
+                new IOException("SSL Handshake failed with OpenSSL error - SSL_ERROR_SSL.", new System.Security.Cryptography.CryptographicException(message))));
 
         var classification = HttpFailureClassifier.Classify(exception);
 
