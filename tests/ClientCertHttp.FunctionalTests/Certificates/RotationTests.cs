@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Testing;
+using Microsoft.AspNetCore.Http;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -258,6 +259,74 @@ public sealed class RotationTests : IAsyncLifetime
         report.SentChain.Select(c => c.Thumbprint).Should().Equal(renewedCa.Intermediate.Thumbprint);
         server.FailedHandshakeCount.Should().Be(1, "exactly one attempt was rejected: " + string.Join(" | ", server.HandshakeFailures));
         server.Reports.Should().ContainSingle("exactly one more attempt reached the server");
+    }
+
+    [Fact]
+    public async Task PostRefusedWithStatus495_AfterARotationOnDisk_IsNotSentAgain()
+    {
+        // Issue 14, item 9: an HTTP status comes after the request was sent, so the server may have processed the
+        // POST; the previous pipeline reloaded and replayed it whatever the method.
+        var posts = 0;
+        await using var server = await MtlsTestServer.StartAsync(_ca, o => o.RequestHandler = context =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method))
+            {
+                return Task.FromResult(false);
+            }
+
+            Interlocked.Increment(ref posts);
+            context.Response.StatusCode = 495;
+            return Task.FromResult(true);
+        });
+        IssueAndWrite("CN=before-rotation");
+        using var host = await StartHostAsync(
+            o =>
+            {
+                o.BaseAddress = server.BaseAddress;
+                o.Reload.Enabled = false;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        IssueAndWrite("CN=after-rotation", replace: true);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        using var content = new StringContent("{\"amount\":1}");
+
+        using var response = await client.PostAsync(new Uri("pay", UriKind.Relative), content);
+
+        response.StatusCode.Should().Be((System.Net.HttpStatusCode)495);
+        posts.Should().Be(1, "a POST refused after it was sent is never sent again");
+    }
+
+    [Fact]
+    public async Task PostRefusedDuringTheTlsHandshake_AfterARotationOnDisk_IsSentOnceMoreWithTheNewCertificate()
+    {
+        // Refused inside a TLS 1.2 handshake: the request never left the client, so it is replayed whatever the method.
+        await using var server = await MtlsTestServer.StartAsync(_ca, o =>
+        {
+            o.RejectWithTlsAlert = TlsAlert.UnknownCA;
+            o.SslProtocols = Enum.Parse<System.Security.Authentication.SslProtocols>("Tls12");
+        });
+        IssueAndWrite("CN=before-rotation");
+        using var host = await StartHostAsync(
+            o =>
+            {
+                o.BaseAddress = server.BaseAddress;
+                o.Reload.Enabled = false;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        IssueAndWrite("CN=after-rotation", replace: true);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
+        using var content = new StringContent("{\"amount\":1}");
+
+        var act = () => client.PostAsync(new Uri("pay", UriKind.Relative), content);
+
+        var ex = (await act.Should().ThrowAsync<ClientCertHttpRequestException>()).Which;
+        ex.Attempts.Should().Be(2, "the reload changed the certificate and the refused request had not been sent");
+        // The two attempts, one per certificate (the diagnosis's probe adds a handshake without any certificate).
+        server.HandshakeFailures.Where(f => f.Contains("rotation'", StringComparison.Ordinal)).Should().Equal(
+            "client certificate 'CN=before-rotation' refused with TLS alert UnknownCA (RejectWithTlsAlert)",
+            "client certificate 'CN=after-rotation' refused with TLS alert UnknownCA (RejectWithTlsAlert)");
     }
 
     private static async Task<MtlsRequestReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)

@@ -83,8 +83,10 @@ internal static class ClientCertHttpResiliencePipeline
                 return notRetried is null;
 
             case HttpFailureCategory.ClientCertificateRejected when options.ReloadAndRetryOnCertificateRejection && state is { ReloadAttempted: false }:
-                // The server refused the certificate, so it never processed the request: the method does not matter,
-                // but the content must still be replayable.
+                // A refusal during the TLS handshake comes before the request was sent: the method does not matter, but
+                // the content must still be replayable. A refusal after it (an HTTP status, or a connection closed
+                // after the request went out) may follow a server that processed the request: only an idempotent
+                // request (or RetryNonIdempotentMethods) is sent again.
                 if (args.AttemptNumber >= options.MaxRetryAttempts)
                 {
                     // No attempt left to use a reloaded certificate: do not reload for nothing.
@@ -92,9 +94,16 @@ internal static class ClientCertHttpResiliencePipeline
                 }
 
                 state.ReloadAttempted = true;
-                if (request?.Content is { } content && !RequestReplay.IsReplayable(content))
+                if (request is null)
                 {
-                    state.NotRetriedBecause = $"its content ({content.GetType().Name}) cannot be sent twice";
+                    state.NotRetriedBecause = "the request could not be found, so it cannot be shown to be safe to send again";
+                    return false;
+                }
+
+                var refusedBeforeSending = RefusedDuringHandshake(args.Outcome);
+                if ((refusedBeforeSending ? RequestReplay.CheckContent(request) : RequestReplay.Check(request, options.RetryNonIdempotentMethods)) is { } why)
+                {
+                    state.NotRetriedBecause = refusedBeforeSending ? why : $"{why}; the certificate was refused after the request was sent";
                     return false;
                 }
 
@@ -106,6 +115,11 @@ internal static class ClientCertHttpResiliencePipeline
                 return false;
         }
     }
+
+    /// <summary>Tells whether the certificate was refused during the TLS handshake, that is before the request was sent.</summary>
+    private static bool RefusedDuringHandshake(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Exception is { } exception
+        && HttpFailureClassifier.Find<HttpRequestException>(exception) is { HttpRequestError: HttpRequestError.SecureConnectionError };
 
     private static ValueTask<TimeSpan?> GenerateDelay(RetryDelayGeneratorArguments<HttpResponseMessage> args, TimeProvider timeProvider)
     {

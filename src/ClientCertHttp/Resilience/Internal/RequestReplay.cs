@@ -14,10 +14,14 @@ internal static class RequestReplay
             return $"{request.Method} is not idempotent (set Retry:RetryNonIdempotentMethods to retry it)";
         }
 
-        return request.Content is null || IsReplayable(request.Content)
+        return CheckContent(request);
+    }
+
+    /// <summary>Returns <see langword="null"/> when the request's content (if any) can be sent again, otherwise why not.</summary>
+    public static string? CheckContent(HttpRequestMessage request) =>
+        request.Content is null || IsReplayable(request.Content)
             ? null
             : $"its content ({request.Content.GetType().Name}) cannot be sent twice";
-    }
 
     public static bool IsIdempotent(HttpMethod method) =>
         method == HttpMethod.Get
