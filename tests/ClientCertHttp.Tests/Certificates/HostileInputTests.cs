@@ -67,4 +67,45 @@ public sealed class HostileInputTests(ClientCertFixture fixture) : IClassFixture
         ex.Message.Should().Contain(fifo).And.Contain("not a regular file");
     }
 
+    [Fact]
+    public async Task CertificatePath_PemOfUnterminatedSections_FailsAtStartupBeforeTheQuadraticParse()
+    {
+        // Issue 14, item 13: 3 MiB of '-----BEGIN CERTIFICATE-----' lines without an end made the platform's PEM parser
+        // search the rest of the file once per line: minutes of CPU. The linear pre-scan refuses it first.
+        var pem = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pem");
+        var key = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".key");
+        await File.WriteAllTextAsync(pem, string.Concat(Enumerable.Repeat("-----BEGIN CERTIFICATE-----\n", 110_000)));
+        await File.WriteAllTextAsync(key, "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+
+        var ex = await SourceTestHost.FailAsync(o =>
+        {
+            o.Certificate.Path = pem;
+            o.Certificate.KeyPath = key;
+        }).WaitAsync(TimeSpan.FromSeconds(60));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidFormat);
+        ex.Message.Should().Contain(pem).And.Contain("has no '-----END CERTIFICATE-----'");
+    }
+
+    [Theory]
+    [InlineData("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", null)]
+    [InlineData("text before\n-----BEGIN CERTIFICATE-----\r\nAAAA\r\n-----END CERTIFICATE-----\r\nBag Attributes\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", null)]
+    [InlineData("-----BEGIN CERTIFICATE-----\nAAAA\n", "has no '-----END CERTIFICATE-----'")]
+    [InlineData("-----BEGIN CERTIFICATE-----\nAAAA\n-----END PRIVATE KEY-----\n", "closed by another label")]
+    [InlineData("-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "starts inside")]
+    [InlineData("-----BEGIN CERTIFICATE\nAAAA\n-----END CERTIFICATE-----\n", "not closed by '-----'")]
+    [InlineData("-----BEGIN A-----\n-----END A-----\n-----BEGIN A-----\n-----END A-----\n-----BEGIN A-----\n-----END A-----\n-----BEGIN A-----\n-----END A-----\n-----BEGIN A-----\n-----END A-----\n", "more than 4 PEM sections")]
+    public void PemScan_Sections_AreCheckedInOnePass(string text, string? problem)
+    {
+        var found = ClientCertHttp.Certificates.PemScan.Check(text, maxSections: 4);
+
+        if (problem is null)
+        {
+            found.Should().BeNull();
+        }
+        else
+        {
+            found.Should().Contain(problem);
+        }
+    }
 }

@@ -81,8 +81,25 @@ internal static class PemCertificateLoader
         }
     }
 
+    /// <summary>The most PEM sections one input may have: the certificate, its chain, a key, with room to spare.</summary>
+    internal const int MaxPemSections = 64;
+
+    /// <summary>Refuses PEM text whose parse would not be linear in its size (see <see cref="PemScan"/>), before parsing it.</summary>
+    private static void CheckScan(CertificateLoadContext context, PemInput input)
+    {
+        if (PemScan.Check(input.Text, MaxPemSections) is { } problem)
+        {
+            throw new ClientCertificateException(
+                context.ClientName,
+                ClientCertificateFailureReason.InvalidFormat,
+                $"{context.Prefix}: {input.Where} is not PEM that can be read: {problem}. A certificate file holds '-----BEGIN CERTIFICATE-----' … '-----END CERTIFICATE-----' sections, a key file one key section.",
+                input.SourceId);
+        }
+    }
+
     private static void ReadCertificates(CertificateLoadContext context, PemInput input, X509Certificate2Collection into)
     {
+        CheckScan(context, input);
         var text = input.Text.AsSpan();
         while (PemEncoding.TryFind(text, out var fields))
         {
@@ -179,6 +196,7 @@ internal static class PemCertificateLoader
 
     private static AsymmetricAlgorithm ReadKey(CertificateLoadContext context, PemInput input, bool preferRsa)
     {
+        CheckScan(context, input);
         var text = input.Text.AsSpan();
         if (text.Contains("Proc-Type:", StringComparison.OrdinalIgnoreCase) && text.Contains("ENCRYPTED", StringComparison.Ordinal))
         {

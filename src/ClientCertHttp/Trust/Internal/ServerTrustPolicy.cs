@@ -282,6 +282,9 @@ internal static class ServerTrustPolicy
         }
     }
 
+    /// <summary>The most PEM sections a trust bundle may have (a system CA bundle has about 150).</summary>
+    private const int MaxRootSections = 1024;
+
     private static X509Certificate2Collection Parse(SettingNames names, byte[] bytes, string what, string? source)
     {
         var certificates = new X509Certificate2Collection();
@@ -289,7 +292,15 @@ internal static class ServerTrustPolicy
         {
             if (bytes.AsSpan().IndexOf("-----BEGIN "u8) >= 0)
             {
-                certificates.ImportFromPem(Encoding.ASCII.GetString(bytes));
+                var text = Encoding.ASCII.GetString(bytes);
+
+                // A bundle of system roots has a few hundred sections; the scan keeps the platform's parse linear.
+                if (PemScan.Check(text, MaxRootSections) is { } problem)
+                {
+                    throw new ClientCertificateException(names.ClientName, ClientCertificateFailureReason.InvalidServerTrust, $"{names.Prefix}: {what} is not PEM that can be read: {problem}.", source);
+                }
+
+                certificates.ImportFromPem(text);
             }
             else
             {
