@@ -272,6 +272,9 @@ public static partial class HttpFailureClassifier
         or SocketError.NetworkReset
         or SocketError.Shutdown;
 
+    /// <summary>Tells whether a TLS alert (in OpenSSL's words) is about the client's certificate.</summary>
+    internal static bool IsCertificateAlert(string alert) => CertificateAlerts.Contains(alert);
+
     /// <summary>
     /// Finds the TLS alert a peer sent, in OpenSSL's words ("unknown ca"). Read only from the innermost exception, and
     /// only when it is the native library's own error (a <see cref="CryptographicException"/>, whose text OpenSSL

@@ -121,6 +121,19 @@ internal sealed class FailureDiagnoser(
             ? await ProbeAsync(clientName, requestUri, state, cancellationToken).ConfigureAwait(false)
             : null;
 
+        if (probe is { ClientCertificateRequested: false } && alert is not null && HttpFailureClassifier.IsCertificateAlert(alert))
+        {
+            // The diagnostic handshake is an initial handshake only; the real connection carried a certificate alert,
+            // so the server asked for the certificate later (renegotiation, TLS 1.3 post-handshake authentication).
+            return new(
+                ClientCertHttpFailureSide.ClientCertificateRejected,
+                $"The server asked for this client's certificate after the TLS handshake (by renegotiation or TLS 1.3 post-handshake authentication, for this path; the initial handshake asks for none) and rejected it: it sent the TLS alert '{alert}'. Check that the server trusts the CA that issued the certificate, that the intermediates reach it (ClientCertHttp sends the chain of the certificate source), that the certificate is neither expired nor revoked, and the server's access rules for this path.")
+            {
+                ClientCertificateRequested = true,
+                TlsAlert = alert,
+            };
+        }
+
         if (probe is { ClientCertificateRequested: false, Outcome: TlsProbeOutcome.Succeeded or TlsProbeOutcome.RejectedAfterHandshake })
         {
             return new(
