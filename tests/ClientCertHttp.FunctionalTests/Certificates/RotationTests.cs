@@ -278,16 +278,7 @@ public sealed class RotationTests : IAsyncLifetime
             context.Response.StatusCode = 495;
             return Task.FromResult(true);
         });
-        IssueAndWrite("CN=before-rotation");
-        using var host = await StartHostAsync(
-            o =>
-            {
-                o.BaseAddress = server.BaseAddress;
-                o.Reload.Enabled = false;
-                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
-            },
-            handlerLifetime: Timeout.InfiniteTimeSpan);
-        IssueAndWrite("CN=after-rotation", replace: true);
+        using var host = await StartHostWithRenewedFileAsync(server);
         using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
         using var content = new StringContent("{\"amount\":1}");
 
@@ -306,16 +297,7 @@ public sealed class RotationTests : IAsyncLifetime
             o.RejectWithTlsAlert = TlsAlert.UnknownCA;
             o.SslProtocols = Enum.Parse<System.Security.Authentication.SslProtocols>("Tls12");
         });
-        IssueAndWrite("CN=before-rotation");
-        using var host = await StartHostAsync(
-            o =>
-            {
-                o.BaseAddress = server.BaseAddress;
-                o.Reload.Enabled = false;
-                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
-            },
-            handlerLifetime: Timeout.InfiniteTimeSpan);
-        IssueAndWrite("CN=after-rotation", replace: true);
+        using var host = await StartHostWithRenewedFileAsync(server);
         using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("rotating");
         using var content = new StringContent("{\"amount\":1}");
 
@@ -327,6 +309,25 @@ public sealed class RotationTests : IAsyncLifetime
         server.HandshakeFailures.Where(f => f.Contains("rotation'", StringComparison.Ordinal)).Should().Equal(
             "client certificate 'CN=before-rotation' refused with TLS alert UnknownCA (RejectWithTlsAlert)",
             "client certificate 'CN=after-rotation' refused with TLS alert UnknownCA (RejectWithTlsAlert)");
+    }
+
+    /// <summary>
+    /// A client that loaded 'CN=before-rotation' and does not poll, while the file already holds 'CN=after-rotation':
+    /// only a rejection-triggered reload can pick the renewed certificate up.
+    /// </summary>
+    private async Task<IHost> StartHostWithRenewedFileAsync(MtlsTestServer server)
+    {
+        IssueAndWrite("CN=before-rotation");
+        var host = await StartHostAsync(
+            o =>
+            {
+                o.BaseAddress = server.BaseAddress;
+                o.Reload.Enabled = false;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            },
+            handlerLifetime: Timeout.InfiniteTimeSpan);
+        IssueAndWrite("CN=after-rotation", replace: true);
+        return host;
     }
 
     private static async Task<MtlsRequestReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)

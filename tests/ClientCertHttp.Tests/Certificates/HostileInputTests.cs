@@ -12,12 +12,7 @@ public sealed class HostileInputTests(ClientCertFixture fixture) : IClassFixture
     [Fact]
     public async Task CertificatePath_Fifo_FailsAtStartupWithoutOpeningIt()
     {
-        var fifo = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + ".pfx");
-        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
-        {
-            await mkfifo.WaitForExitAsync();
-            mkfifo.ExitCode.Should().Be(0, "mkfifo creates the FIFO");
-        }
+        var fifo = await MakeFifoAsync(".pfx");
 
         // Bounded only so that a regression fails instead of hanging the run; nothing here measures time.
         var ex = await SourceTestHost.FailAsync(o =>
@@ -50,11 +45,7 @@ public sealed class HostileInputTests(ClientCertFixture fixture) : IClassFixture
     public async Task RootCertificatesPath_Fifo_FailsAtStartupWithoutOpeningIt()
     {
         var pfx = fixture.WriteClientPfx();
-        var fifo = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + "-roots.pem");
-        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        var fifo = await MakeFifoAsync("-roots.pem");
 
         var ex = await SourceTestHost.FailAsync(o =>
         {
@@ -107,5 +98,15 @@ public sealed class HostileInputTests(ClientCertFixture fixture) : IClassFixture
         {
             found.Should().Contain(problem);
         }
+    }
+
+    /// <summary>Creates a real FIFO in the fixture's temporary folder (mkfifo from coreutils).</summary>
+    private async Task<string> MakeFifoAsync(string suffix)
+    {
+        var fifo = fixture.Temp.Combine(Guid.NewGuid().ToString("N") + suffix);
+        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!;
+        await mkfifo.WaitForExitAsync();
+        mkfifo.ExitCode.Should().Be(0, "mkfifo creates the FIFO");
+        return fifo;
     }
 }
