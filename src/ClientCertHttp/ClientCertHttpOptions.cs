@@ -1,4 +1,5 @@
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Identities;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 using ClientCertHttp.Warmup;
@@ -63,10 +64,21 @@ public sealed class ClientCertHttpOptions
     /// <value>The default value opens no connection ahead of time. See <see cref="ClientCertHttpWarmupOptions"/>.</value>
     public ClientCertHttpWarmupOptions Warmup { get; set; } = new();
 
+    /// <summary>
+    /// Gets or sets the identities of a per-identity client: a different client certificate per tenant, chosen per
+    /// request. With identities, <see cref="Certificate"/> is optional: when it is set, it is the certificate of
+    /// requests that name no identity; when it is not, such requests fail.
+    /// </summary>
+    /// <value>The default value configures no identity. See <see cref="ClientCertificateIdentityOptions"/>.</value>
+    public ClientCertificateIdentityOptions Identities { get; set; } = new();
+
     // Problems found while binding configuration (unknown keys, values of the wrong shape). Reported by validation,
     // so that one startup error lists them together with every other problem of the client.
     internal List<string>? ConfigurationErrors { get; set; }
 
     // The configuration path the options were bound from, used to name keys in messages.
     internal string? ConfigurationPath { get; set; }
+
+    // The identity these options were made for (the client's options with that identity's certificate), or null.
+    internal string? IdentityName { get; set; }
 }

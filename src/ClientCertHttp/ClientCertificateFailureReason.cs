@@ -94,4 +94,13 @@ public enum ClientCertificateFailureReason
     /// retries; reported by <see cref="ClientCertHttpRequestException"/> with a diagnosis.
     /// </summary>
     ConnectionFailed,
+
+    /// <summary>
+    /// A request named an identity that the per-identity client does not know: not in
+    /// <c>Identities:Certificates</c>, not in <c>Identities:Directory</c>, and unknown to the identity provider.
+    /// </summary>
+    UnknownIdentity,
+
+    /// <summary>A request of a client that has identities but no certificate of its own named no identity.</summary>
+    IdentityRequired,
 }

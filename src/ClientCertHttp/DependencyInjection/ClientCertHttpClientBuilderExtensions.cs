@@ -5,6 +5,7 @@ using ClientCertHttp.Certificates;
 using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Handler;
+using ClientCertHttp.Identities;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 using ClientCertHttp.Warmup;
@@ -123,6 +124,72 @@ public static class ClientCertHttpClientBuilderExtensions
         return AddCertificateProviderCore(builder, ServiceDescriptor.KeyedSingleton<ICertificateProvider>(builder.Name, (serviceProvider, _) => factory(serviceProvider)));
     }
 
+    /// <summary>
+    /// Makes the client a per-identity client whose identities' certificates come from an
+    /// <see cref="IClientCertificateIdentityProvider"/> of type <typeparamref name="TProvider"/>, created by the service
+    /// provider.
+    /// </summary>
+    /// <typeparam name="TProvider">The provider type, registered as a singleton keyed by the client's name.</typeparam>
+    /// <param name="builder">The builder of the HTTP client.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// <para>
+    /// A request names its identity with
+    /// <see cref="ClientCertificateIdentityRequestExtensions.SetClientCertificateIdentity(HttpRequestMessage, string)"/>
+    /// or goes through <see cref="IClientCertHttpClientFactory.CreateClient(string, string)"/>. Identities in
+    /// <c>Identities:Certificates</c> and <c>Identities:Directory</c> are looked up first; the provider is asked for
+    /// the others. The client's own <see cref="ClientCertHttpOptions.Certificate"/> becomes optional.
+    /// </para>
+    /// <para>Calling this method alone also adds the client certificate machinery to the client.</para>
+    /// </remarks>
+    public static IHttpClientBuilder AddClientCertificateIdentityProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProvider>(this IHttpClientBuilder builder)
+        where TProvider : class, IClientCertificateIdentityProvider
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return AddIdentityProviderCore(builder, ServiceDescriptor.KeyedSingleton<IClientCertificateIdentityProvider, TProvider>(builder.Name));
+    }
+
+    /// <summary>
+    /// Makes the client a per-identity client whose identities' certificates come from the given
+    /// <see cref="IClientCertificateIdentityProvider"/> instance.
+    /// </summary>
+    /// <param name="builder">The builder of the HTTP client.</param>
+    /// <param name="provider">The provider; it is not disposed by the container.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="provider"/> is <see langword="null"/>.</exception>
+    /// <remarks>See <see cref="AddClientCertificateIdentityProvider{TProvider}(IHttpClientBuilder)"/>.</remarks>
+    public static IHttpClientBuilder AddClientCertificateIdentityProvider(this IHttpClientBuilder builder, IClientCertificateIdentityProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(provider);
+        return AddIdentityProviderCore(builder, ServiceDescriptor.KeyedSingleton(builder.Name, provider));
+    }
+
+    /// <summary>
+    /// Makes the client a per-identity client whose identities' certificates come from an
+    /// <see cref="IClientCertificateIdentityProvider"/> created by <paramref name="factory"/> the first time it is needed.
+    /// </summary>
+    /// <param name="builder">The builder of the HTTP client.</param>
+    /// <param name="factory">Creates the provider from the application's services.</param>
+    /// <returns>The same <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>See <see cref="AddClientCertificateIdentityProvider{TProvider}(IHttpClientBuilder)"/>.</remarks>
+    public static IHttpClientBuilder AddClientCertificateIdentityProvider(this IHttpClientBuilder builder, Func<IServiceProvider, IClientCertificateIdentityProvider> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        return AddIdentityProviderCore(builder, ServiceDescriptor.KeyedSingleton<IClientCertificateIdentityProvider>(builder.Name, (serviceProvider, _) => factory(serviceProvider)));
+    }
+
+    private static IHttpClientBuilder AddIdentityProviderCore(IHttpClientBuilder builder, ServiceDescriptor descriptor)
+    {
+        AddClientCertificateCore(builder, configuration: null, configure: null);
+        AddCoreServices(builder.Services).AddIdentityProvider(builder.Name);
+        builder.Services.Add(descriptor);
+        return builder;
+    }
+
     private static IHttpClientBuilder AddCertificateProviderCore(IHttpClientBuilder builder, ServiceDescriptor descriptor)
     {
         AddClientCertificateCore(builder, configuration: null, configure: null);
@@ -223,6 +290,7 @@ public static class ClientCertHttpClientBuilderExtensions
             // The client's startup step: checks the options, loads the certificate once and builds the pipeline once.
             services.AddOptions<ClientCertHttpStartup>(name).ValidateOnStart();
             services.AddKeyedSingleton(name, (serviceProvider, _) => CreateSource(serviceProvider, name));
+            services.AddKeyedSingleton(name, (serviceProvider, _) => CreateIdentityPool(serviceProvider, name));
 
             builder.UseSocketsHttpHandler();
             builder.ConfigureHttpClient((serviceProvider, client) =>
@@ -238,6 +306,7 @@ public static class ClientCertHttpClientBuilderExtensions
             // Outside the pipeline: sees the final outcome of each request, after every retry.
             builder.AddHttpMessageHandler(serviceProvider => new RetryOutcomeHandler(
                 serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(name),
+                serviceProvider.GetRequiredKeyedService<ClientCertificateIdentityPool>(name),
                 serviceProvider.GetRequiredService<FailureDiagnoser>(),
                 serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName)));
             builder.AddResilienceHandler(
@@ -273,6 +342,11 @@ public static class ClientCertHttpClientBuilderExtensions
         services.TryAddSingleton<IClientCertificateReloader, ClientCertificateReloader>();
         services.TryAddSingleton<ClientCertHttp.Diagnostics.IClientCertificateDiagnostics, ClientCertificateDiagnostics>();
         services.TryAddSingleton<FailureDiagnoser>();
+        services.TryAddSingleton<IClientCertHttpClientFactory, ClientCertHttpClientFactory>();
+        services.TryAddSingleton(serviceProvider => new IdentityInstruments(
+            serviceProvider.GetRequiredService<IMeterFactory>(),
+            () => serviceProvider.GetRequiredService<ClientCertificateSources>().StartedIdentities(),
+            clientName => serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(clientName).Options.Identities.IncludeIdentityInMetrics));
         services.TryAddSingleton<ICertificateRejectionReloader, CertificateRejectionReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpStartup>, ClientCertHttpStartupValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ClientCertificateHandlerFilter>());
@@ -310,6 +384,34 @@ public static class ClientCertHttpClientBuilderExtensions
             [.. validators.Where(v => v.Created).Select(v => v.Validator).OfType<IDisposable>()],
             timeProvider,
             logger,
-            services.GetRequiredService<ClientCertHttpInstruments>());
+            services.GetRequiredService<ClientCertHttpInstruments>(),
+            registry.IdentityProviderCount(name));
+    }
+
+    /// <summary>Creates a client's identity pool; its identities' sources share the client's loader, trust and validators.</summary>
+    private static ClientCertificateIdentityPool CreateIdentityPool(IServiceProvider services, string name)
+    {
+        var client = services.GetRequiredKeyedService<ClientCertificateSource>(name);
+        var optionsMonitor = services.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>();
+        var timeProvider = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName);
+        var instruments = services.GetRequiredService<ClientCertHttpInstruments>();
+        return new ClientCertificateIdentityPool(
+            client,
+            optionsMonitor,
+            services.GetRequiredService<ClientCertHttpClientRegistry>().IdentityProviderCount(name) > 0 ? services.GetKeyedService<IClientCertificateIdentityProvider>(name) : null,
+            (identityOptions, provider) => new ClientCertificateSource(
+                name,
+                identityOptions,
+                client.Loader.ForIdentity(provider),
+                provider is null ? 0 : 1,
+                provider,
+                [],
+                timeProvider,
+                logger,
+                instruments),
+            timeProvider,
+            logger,
+            services.GetRequiredService<IdentityInstruments>());
     }
 }

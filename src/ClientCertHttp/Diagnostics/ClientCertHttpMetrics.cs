@@ -25,6 +25,21 @@ public static class ClientCertHttpMetrics
 
     /// <summary>Tag: what started the load: <c>startup</c>, <c>file_change</c>, <c>configuration</c>, <c>manual</c>, <c>provider_change</c>, <c>store_refresh</c>, <c>certificate_rejected</c> (a server rejected the certificate) or <c>retry</c> (a failed reload tried again).</summary>
     public const string TriggerTag = "clientcerthttp.reload.trigger";
+
+    /// <summary>Counter, <c>{load}</c>: identity loads of per-identity clients, tagged with <see cref="ClientNameTag"/> and <see cref="ResultTag"/> (<c>success</c>, <c>failure</c> or <c>unknown_identity</c>), and <see cref="IdentityTag"/> when the client opts in.</summary>
+    public const string IdentityLoads = "clientcerthttp.identity.loads";
+
+    /// <summary>Counter, <c>{eviction}</c>: identities unloaded, tagged with <see cref="ClientNameTag"/> and <see cref="EvictionReasonTag"/>, and <see cref="IdentityTag"/> when the client opts in.</summary>
+    public const string IdentityEvictions = "clientcerthttp.identity.evictions";
+
+    /// <summary>Observable up-down counter, <c>{identity}</c>: identities loaded now, per client.</summary>
+    public const string IdentitiesLoaded = "clientcerthttp.identity.loaded";
+
+    /// <summary>Tag: the identity, only for clients that set <c>Identities:IncludeIdentityInMetrics</c>.</summary>
+    public const string IdentityTag = "clientcerthttp.identity";
+
+    /// <summary>Tag of <see cref="IdentityEvictions"/>: <c>capacity</c> (Identities:MaxIdentities), <c>idle</c> (Identities:IdleTimeout) or <c>manual</c>.</summary>
+    public const string EvictionReasonTag = "clientcerthttp.identity.eviction_reason";
 }
 
 /// <summary>The values of the tags in <see cref="ClientCertHttpMetrics"/>, which are also the triggers named in logs.</summary>

@@ -386,7 +386,7 @@ public sealed class ReloadTests(ClientCertFixture fixture) : IClassFixture<Clien
         return source;
     }
 
-    private static string CurrentThumbprint(IHost host) => Entry(host).Current.Certificate.Certificate.Thumbprint;
+    private static string CurrentThumbprint(IHost host) => Entry(host).Current.Certificate!.Certificate.Thumbprint;
 
     /// <summary>A real provider whose certificate the test renews, signalling the change through its token.</summary>
     private sealed class RotatingProvider : ICertificateProvider

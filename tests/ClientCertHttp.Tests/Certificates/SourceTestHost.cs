@@ -23,7 +23,7 @@ internal static class SourceTestHost
             builder?.Invoke(b);
         });
         await host.StartAsync();
-        var loaded = host.Services.GetRequiredKeyedService<ClientCertificateSource>(Client).Current.Certificate;
+        var loaded = host.Services.GetRequiredKeyedService<ClientCertificateSource>(Client).Current.Certificate!;
         var report = new LoadedReport(
             loaded.Certificate.Thumbprint,
             loaded.Certificate.Subject,

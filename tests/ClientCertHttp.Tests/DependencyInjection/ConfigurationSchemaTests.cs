@@ -27,6 +27,11 @@ public sealed class ConfigurationSchemaTests
                 keys.Add(path + " (section)");
                 keys.AddRange(Describe(propertyType, path + ":"));
             }
+            else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(IDictionary<,>))
+            {
+                keys.Add(path + " (map)");
+                keys.AddRange(Describe(propertyType.GetGenericArguments()[1], path + ":*:"));
+            }
             else if (propertyType != typeof(string) && typeof(IEnumerable<string>).IsAssignableFrom(propertyType))
             {
                 keys.Add(path + " (list)");
@@ -50,6 +55,11 @@ public sealed class ConfigurationSchemaTests
             {
                 keys.Add(path + " (section)");
                 keys.AddRange(Describe(nested, path + ":"));
+            }
+            else if (key.Entry is { } entry)
+            {
+                keys.Add(path + " (map)");
+                keys.AddRange(Describe(entry, path + ":*:"));
             }
             else
             {

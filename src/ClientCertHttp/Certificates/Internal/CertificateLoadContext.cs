@@ -21,5 +21,8 @@ internal sealed record CertificateLoadContext(
     /// </summary>
     public bool ReportOnly { get; init; }
 
+    /// <summary>Gets the provider of a per-identity client's identity, used instead of the client's keyed provider.</summary>
+    public ICertificateProvider? Provider { get; init; }
+
     public string Key(string relativeKey) => Names["Certificate:" + relativeKey];
 }

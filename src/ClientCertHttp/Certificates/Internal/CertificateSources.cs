@@ -8,6 +8,9 @@ internal enum CertificateSourceKind
     Inline,
     Directory,
     Provider,
+
+    /// <summary>No certificate of the client's own: a per-identity client whose every request names an identity.</summary>
+    None,
 }
 
 internal static class CertificateSources

@@ -14,12 +14,11 @@ internal sealed partial class ClientCertificateSource
     internal void CheckExpiry()
     {
         var now = _timeProvider.GetUtcNow();
-        if (now - _lastExpiryLog < ExpiryLogInterval || _current is not { } current || _options is not { } options)
+        if (now - _lastExpiryLog < ExpiryLogInterval || _current?.Certificate?.Certificate is not { } leaf || _options is not { } options)
         {
             return;
         }
 
-        var leaf = current.Certificate.Certificate;
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
         if (now >= notAfter)
         {
@@ -34,8 +33,14 @@ internal sealed partial class ClientCertificateSource
     }
 
     /// <summary>Makes and logs the readiness report of a freshly loaded certificate (once per certificate, never per request).</summary>
-    private ClientCertificateReadinessReport MakeReadinessReport(ClientTlsState state, ClientCertHttpOptions options)
+    private ClientCertificateReadinessReport? MakeReadinessReport(ClientTlsState state, ClientCertHttpOptions options)
     {
+        if (state.Certificate is null)
+        {
+            // A per-identity client without a certificate of its own: each identity has its report.
+            return null;
+        }
+
         var report = ClientCertificateReadiness.Analyze(ClientName, state.Certificate, options, _timeProvider.GetUtcNow());
         if (_logger.IsEnabled(LogLevel.Information))
         {

@@ -214,7 +214,7 @@ internal sealed partial class ClientCertificateSource
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A timer callback must never take the process down; reload failures are handled (and logged) inside.
-            Log.ClientCertificateReloadFailed(_logger, ClientName, ClientCertHttpMetricValues.FileChangeTrigger, _current?.Certificate.Certificate.Thumbprint ?? string.Empty, $"the file watch threw {ex.GetType().FullName}.");
+            Log.ClientCertificateReloadFailed(_logger, ClientName, ClientCertHttpMetricValues.FileChangeTrigger, _current?.Thumbprint ?? string.Empty, $"the file watch threw {ex.GetType().FullName}.");
         }
         finally
         {

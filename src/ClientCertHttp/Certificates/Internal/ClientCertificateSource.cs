@@ -35,6 +35,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
     private readonly IOptionsMonitor<ClientCertHttpOptions> _optionsMonitor;
     private readonly ClientTlsStateLoader _loader;
     private readonly int _providerCount;
+    private readonly int _identityProviderCount;
     private readonly ICertificateProvider? _provider;
     private readonly IReadOnlyList<IDisposable> _ownedValidators;
     private readonly TimeProvider _timeProvider;
@@ -66,9 +67,11 @@ internal sealed partial class ClientCertificateSource : IDisposable
         IReadOnlyList<IDisposable> ownedValidators,
         TimeProvider timeProvider,
         ILogger logger,
-        ClientCertHttpInstruments instruments)
+        ClientCertHttpInstruments instruments,
+        int identityProviderCount = 0)
     {
         ClientName = clientName;
+        _identityProviderCount = identityProviderCount;
         _optionsMonitor = optionsMonitor;
         _loader = loader;
         _providerCount = providerCount;
@@ -102,10 +105,19 @@ internal sealed partial class ClientCertificateSource : IDisposable
     public ClientCertificateReloadResult LastReload => Volatile.Read(ref _lastReload) ?? StartAndGet(ref _lastReload);
 
     /// <summary>Gets the readiness report of the certificate in use, made once when it was loaded.</summary>
-    public ClientCertificateReadinessReport ReadinessReport => Volatile.Read(ref _readiness) ?? StartAndGet(ref _readiness);
+    /// <exception cref="InvalidOperationException">The client has identities and no certificate of its own.</exception>
+    public ClientCertificateReadinessReport ReadinessReport => Volatile.Read(ref _readiness) ?? (Current.Certificate is null
+        ? throw new InvalidOperationException($"HTTP client '{ClientName}' has identities and no certificate of its own, so it has no readiness report of its own; each identity's report is logged when it loads.")
+        : StartAndGet(ref _readiness));
 
     /// <summary>Gets the number of loads started so far; a request notes it to recognize a load that started after it.</summary>
     public long LoadsStarted => Volatile.Read(ref _loadsStarted);
+
+    /// <summary>Gets the loader, from which a per-identity client makes its identities' loaders.</summary>
+    public ClientTlsStateLoader Loader => _loader;
+
+    /// <summary>Gets the number of identity providers the client registered.</summary>
+    public int IdentityProviderCount => _identityProviderCount;
 
     /// <summary>Gets the handlers of replaced certificates that are still draining.</summary>
     public DrainQueue Drain { get; }
@@ -141,7 +153,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
 
             // Taken before the load: a file that changes while it is read is seen as changed at the next poll.
             var fingerprint = Fingerprint(options);
-            var check = ClientCertHttpOptionsValidator.Check(ClientName, options, _providerCount);
+            var check = ClientCertHttpOptionsValidator.Check(ClientName, options, _providerCount, _identityProviderCount);
             var problems = new List<ClientCertificateException>(check.Problems);
             ClientTlsState? state = null;
             if (check.LoadableSource is { } source)
@@ -171,7 +183,11 @@ internal sealed partial class ClientCertificateSource : IDisposable
 
             // Last: a reader that sees the state sees everything that goes with it.
             Volatile.Write(ref _current, state);
-            _instruments.Selected(ClientName, ClientCertHttpMetricValues.StartupTrigger);
+            if (state!.Certificate is not null)
+            {
+                _instruments.Selected(ClientName, ClientCertHttpMetricValues.StartupTrigger);
+            }
+
             StartWatching(options);
         }
     }
@@ -326,23 +342,23 @@ internal sealed partial class ClientCertificateSource : IDisposable
             var version = Volatile.Read(ref _optionsVersion);
             var options = _optionsMonitor.Get(ClientName);
             _seenFingerprint = Fingerprint(options);
-            var check = ClientCertHttpOptionsValidator.Check(ClientName, options, _providerCount);
+            var check = ClientCertHttpOptionsValidator.Check(ClientName, options, _providerCount, _identityProviderCount);
             if (check.Problems.Count > 0)
             {
                 return Failed(trigger, ClientCertificateException.Combine(ClientName, check.Problems).Message);
             }
 
             next = _loader.Load(options, check.LoadableSource!.Value);
-            var certificateChanged = !previous.Certificate.HasSameMaterial(next.Certificate);
+            var certificateChanged = !ClientTlsState.SameCertificate(previous.Certificate, next.Certificate);
             if (version == _appliedOptionsVersion && previous.HasSameMaterial(next))
             {
                 _instruments.Reloaded(ClientName, ClientCertHttpMetricValues.Unchanged);
-                return Commit(Result(previous, succeeded: true, changed: false, previous.Certificate.Certificate.Thumbprint, error: null));
+                return Commit(Result(previous, succeeded: true, changed: false, previous.Thumbprint, error: null));
             }
 
             var state = next;
             next = null;
-            var previousThumbprint = previous.Certificate.Certificate.Thumbprint;
+            var previousThumbprint = previous.Thumbprint;
             _appliedOptionsVersion = version;
             Volatile.Write(ref _options, options);
             Volatile.Write(ref _current, state);
@@ -350,11 +366,11 @@ internal sealed partial class ClientCertificateSource : IDisposable
             {
                 RestartPolling(options);
                 _instruments.Reloaded(ClientName, certificateChanged ? ClientCertHttpMetricValues.Changed : ClientCertHttpMetricValues.Unchanged);
-                if (certificateChanged)
+                if (certificateChanged && state.Certificate is { } loaded)
                 {
                     _lastExpiryLog = DateTimeOffset.MinValue;
                     _instruments.Selected(ClientName, trigger);
-                    var leaf = state.Certificate.Certificate;
+                    var leaf = loaded.Certificate;
                     Log.ClientCertificateReloaded(
                         _logger,
                         ClientName,
@@ -409,7 +425,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
         var delay = TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, FirstRetryDelay.Ticks << Math.Min(_failedAttempts - 1, 20)));
         _retryTimer?.Dispose();
         _retryTimer = _timeProvider.CreateTimer(static state => ((ClientCertificateSource)state!).ReloadNow(ClientCertHttpMetricValues.RetryTrigger), this, delay, Timeout.InfiniteTimeSpan);
-        Log.ClientCertificateReloadRetryScheduled(_logger, ClientName, _failedAttempts, delay, _current!.Certificate.Certificate.Thumbprint);
+        Log.ClientCertificateReloadRetryScheduled(_logger, ClientName, _failedAttempts, delay, _current!.Thumbprint);
     }
 
     private void OnOptionsChanged(ClientCertHttpOptions options, string? name)
@@ -430,9 +446,9 @@ internal sealed partial class ClientCertificateSource : IDisposable
     private ClientCertificateReloadResult Failed(string trigger, string problem)
     {
         var current = _current!;
-        Log.ClientCertificateReloadFailed(_logger, ClientName, trigger, current.Certificate.Certificate.Thumbprint, problem);
+        Log.ClientCertificateReloadFailed(_logger, ClientName, trigger, current.Thumbprint, problem);
         _instruments.Reloaded(ClientName, ClientCertHttpMetricValues.Failure);
-        return Commit(Result(current, succeeded: false, changed: false, current.Certificate.Certificate.Thumbprint, problem));
+        return Commit(Result(current, succeeded: false, changed: false, current.Thumbprint, problem));
     }
 
     private ClientCertificateReloadResult Commit(ClientCertificateReloadResult result)
@@ -443,14 +459,14 @@ internal sealed partial class ClientCertificateSource : IDisposable
 
     private ClientCertificateReloadResult Result(ClientTlsState state, bool succeeded, bool changed, string? previous, string? error)
     {
-        var leaf = state.Certificate.Certificate;
+        var leaf = state.Certificate?.Certificate;
         return new ClientCertificateReloadResult(
             ClientName,
             succeeded,
             changed,
             previous,
-            leaf.Thumbprint,
-            new DateTimeOffset(leaf.NotAfter.ToUniversalTime()),
+            state.Thumbprint,
+            leaf is null ? DateTimeOffset.MaxValue : new DateTimeOffset(leaf.NotAfter.ToUniversalTime()),
             error,
             _timeProvider.GetUtcNow());
     }

@@ -19,6 +19,23 @@ internal sealed class ClientCertificateSources(ClientCertHttpClientRegistry regi
         return services.GetRequiredKeyedService<ClientCertificateSource>(clientName);
     }
 
+    /// <summary>Gets the identities of a registered client (empty unless it is a per-identity client).</summary>
+    /// <exception cref="ArgumentException"><paramref name="clientName"/> is not a client-certificate client.</exception>
+    public ClientCertHttp.Identities.ClientCertificateIdentityPool GetIdentities(string clientName)
+    {
+        Get(clientName);
+        return services.GetRequiredKeyedService<ClientCertHttp.Identities.ClientCertificateIdentityPool>(clientName);
+    }
+
+    /// <summary>Gets the identity pools of the started clients.</summary>
+    public IEnumerable<ClientCertHttp.Identities.ClientCertificateIdentityPool> StartedIdentities()
+    {
+        foreach (var source in Started())
+        {
+            yield return services.GetRequiredKeyedService<ClientCertHttp.Identities.ClientCertificateIdentityPool>(source.ClientName);
+        }
+    }
+
     /// <summary>Gets the sources whose first load succeeded, in registration order.</summary>
     public IEnumerable<ClientCertificateSource> Started()
     {

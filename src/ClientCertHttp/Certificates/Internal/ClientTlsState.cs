@@ -13,15 +13,19 @@ namespace ClientCertHttp.Certificates;
 /// certificates are disposed when the last reference is released, so no handshake can ever use a disposed
 /// certificate, whatever the drain timeout.
 /// </remarks>
-internal sealed class ClientTlsState(LoadedClientCertificate certificate, ServerTrustSettings serverTrust, ServerCertificateVerifier serverVerifier)
+internal sealed class ClientTlsState(LoadedClientCertificate? certificate, ServerTrustSettings serverTrust, ServerCertificateVerifier serverVerifier)
 {
     // The reference of whoever created the state (the source, or a load that turned out unchanged).
     private int _references = 1;
 
-    public LoadedClientCertificate Certificate { get; } = certificate;
+    /// <summary>
+    /// Gets the client certificate, or <see langword="null"/> for a per-identity client without a certificate of its
+    /// own (whose every request goes out with an identity's state instead).
+    /// </summary>
+    public LoadedClientCertificate? Certificate { get; } = certificate;
 
     /// <summary>Gets the leaf's thumbprint, read once at load: it stays readable after the certificates are disposed.</summary>
-    public string Thumbprint { get; } = certificate.Certificate.Thumbprint;
+    public string Thumbprint { get; } = certificate?.Certificate.Thumbprint ?? string.Empty;
 
     /// <summary>Gets the server trust settings; their chain policy is cloned into every handler.</summary>
     public ServerTrustSettings ServerTrust { get; } = serverTrust;
@@ -55,7 +59,7 @@ internal sealed class ClientTlsState(LoadedClientCertificate certificate, Server
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
-            Certificate.Dispose();
+            Certificate?.Dispose();
             ServerTrust.Dispose();
         }
     }
@@ -65,12 +69,12 @@ internal sealed class ClientTlsState(LoadedClientCertificate certificate, Server
         ReferenceEquals(this, other)
         || (IsReleased || other.IsReleased
             ? string.Equals(Thumbprint, other.Thumbprint, StringComparison.Ordinal)
-            : Certificate.HasSameMaterial(other.Certificate));
+            : SameCertificate(Certificate, other.Certificate));
 
     /// <summary>Tells whether another state sends the same certificate chain and trusts the same server roots.</summary>
     public bool HasSameMaterial(ClientTlsState other)
     {
-        if (!Certificate.HasSameMaterial(other.Certificate))
+        if (!SameCertificate(Certificate, other.Certificate))
         {
             return false;
         }
@@ -78,6 +82,10 @@ internal sealed class ClientTlsState(LoadedClientCertificate certificate, Server
         return SameCertificates(ServerTrust.CustomRoots, other.ServerTrust.CustomRoots)
             && SameCertificates(ServerTrust.Intermediates, other.ServerTrust.Intermediates);
     }
+
+    /// <summary>Tells whether two states send the same chain; two states without a certificate send the same nothing.</summary>
+    internal static bool SameCertificate(LoadedClientCertificate? mine, LoadedClientCertificate? theirs) =>
+        mine is null || theirs is null ? mine is null && theirs is null : mine.HasSameMaterial(theirs);
 
     private static bool SameCertificates(X509Certificate2Collection mine, X509Certificate2Collection theirs) =>
         mine.Count == theirs.Count

@@ -19,8 +19,13 @@ internal sealed class ClientTlsStateLoader(
     IReadOnlyList<IServerCertificateValidator> validators,
     TimeProvider timeProvider,
     ILogger logger,
-    IServiceProvider services)
+    IServiceProvider services,
+    ICertificateProvider? identityProvider = null)
 {
+    /// <summary>Makes the loader of one identity of the client: the same trust and validators, the identity's provider.</summary>
+    public ClientTlsStateLoader ForIdentity(ICertificateProvider? provider) =>
+        new(clientName, isDevelopment, environmentName, validators, timeProvider, logger, services, provider);
+
     /// <summary>Loads the certificate and trust settings the options describe.</summary>
     /// <param name="options">The client's options, already checked by <see cref="ClientCertHttpOptionsValidator"/>.</param>
     /// <param name="source">The one certificate source the check found.</param>
@@ -38,15 +43,15 @@ internal sealed class ClientTlsStateLoader(
             try
             {
                 var certificateOptions = options.Certificate ?? new ClientCertificateOptions();
-                var context = new CertificateLoadContext(names, certificateOptions, timeProvider.GetUtcNow(), logger, services);
-                certificate = CertificateSourceLoader.Load(context, source);
+                var context = new CertificateLoadContext(names, certificateOptions, timeProvider.GetUtcNow(), logger, services) { Provider = identityProvider };
+                certificate = source == CertificateSourceKind.None ? null : CertificateSourceLoader.Load(context, source);
             }
             catch (ClientCertificateException ex)
             {
                 problems.Add(ex);
             }
 
-            if (problems.Count > 0 || certificate is null || trust is null)
+            if (problems.Count > 0 || (certificate is null && source != CertificateSourceKind.None) || trust is null)
             {
                 throw ClientCertificateException.Combine(clientName, problems);
             }
@@ -56,7 +61,11 @@ internal sealed class ClientTlsStateLoader(
             certificate = null;
             var settings = trust;
             trust = null;
-            LogLoaded(state.Certificate);
+            if (state.Certificate is { } loaded)
+            {
+                LogLoaded(loaded);
+            }
+
             ServerTrustPolicy.LogConfigured(logger, clientName, trustOptions, settings, validators.Count, environmentName);
             return state;
         }

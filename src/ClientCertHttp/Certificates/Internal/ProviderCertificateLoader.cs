@@ -16,7 +16,7 @@ internal static class ProviderCertificateLoader
 {
     public static LoadedClientCertificate Load(CertificateLoadContext context)
     {
-        var provider = context.Services?.GetKeyedService<ICertificateProvider>(context.ClientName);
+        var provider = context.Provider ?? context.Services?.GetKeyedService<ICertificateProvider>(context.ClientName);
         var providerName = provider?.GetType().FullName ?? nameof(ICertificateProvider);
         var source = $"certificate provider {providerName}";
         if (provider is null)

@@ -18,5 +18,13 @@ internal sealed class ClientCertHttpClientRegistry
     public void AddProvider(string name) => _providers[name] = ProviderCount(name) + 1;
 
     public int ProviderCount(string name) => _providers.GetValueOrDefault(name);
+
+    private readonly Dictionary<string, int> _identityProviders = new(StringComparer.Ordinal);
+
+    /// <summary>Records an AddClientCertificateIdentityProvider call; more than one per client is reported at startup.</summary>
+    public void AddIdentityProvider(string name) => _identityProviders[name] = IdentityProviderCount(name) + 1;
+
+    public int IdentityProviderCount(string name) => _identityProviders.GetValueOrDefault(name);
+
     public IReadOnlyCollection<string> Names => _names;
 }

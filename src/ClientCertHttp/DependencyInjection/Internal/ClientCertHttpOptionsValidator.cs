@@ -1,4 +1,5 @@
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Identities;
 using ClientCertHttp.Resilience;
 
 namespace ClientCertHttp.DependencyInjection;
@@ -16,7 +17,8 @@ internal static class ClientCertHttpOptionsValidator
     /// <param name="name">The client's name.</param>
     /// <param name="options">The options to check.</param>
     /// <param name="providerCount">How many certificate providers the client registered (AddCertificateProvider).</param>
-    public static ClientCertHttpOptionsCheck Check(string name, ClientCertHttpOptions options, int providerCount)
+    /// <param name="identityProviderCount">How many identity providers the client registered (AddClientCertificateIdentityProvider).</param>
+    public static ClientCertHttpOptionsCheck Check(string name, ClientCertHttpOptions options, int providerCount, int identityProviderCount = 0)
     {
         var names = SettingNames.For(name, options);
         var problems = new List<ClientCertificateException>();
@@ -60,8 +62,15 @@ internal static class ClientCertHttpOptionsValidator
         ValidateRetry(name, names, options.Retry, problems);
         ValidateWarmup(name, names, options, problems);
 
+        ValidateIdentities(name, names, options, identityProviderCount, problems);
+        var hasIdentities = options.IdentityName is null && HasIdentities(options, identityProviderCount);
+
         var sources = CertificateSources.Configured(options.Certificate, providerCount);
-        if (sources.Count == 0)
+        if (sources.Count == 0 && hasIdentities)
+        {
+            // A per-identity client without a certificate of its own: every request names an identity.
+        }
+        else if (sources.Count == 0)
         {
             problems.Add(new ClientCertificateException(
                 name,
@@ -86,11 +95,74 @@ internal static class ClientCertHttpOptionsValidator
         // A load is still worth trying when the only problems are misspelled or misshapen keys: a misspelled Password
         // also shows up as a password problem, and both belong in the same report. Out-of-range limits are never used,
         // not even to load: they exist to bound the work a load may do.
-        var loadable = sources.Count == 1
+        var loadable = (sources.Count == 1 || (sources.Count == 0 && hasIdentities))
             && options.Certificate is not null
             && LimitsInRange(options.Certificate)
             && problems.TrueForAll(p => p.Reason == ClientCertificateFailureReason.InvalidConfiguration);
-        return new ClientCertHttpOptionsCheck(problems, loadable ? sources[0].Kind : null);
+        return new ClientCertHttpOptionsCheck(problems, loadable ? (sources.Count == 0 ? CertificateSourceKind.None : sources[0].Kind) : null);
+    }
+
+    /// <summary>Tells whether the options (or registered providers) give the client identities.</summary>
+    internal static bool HasIdentities(ClientCertHttpOptions options, int identityProviderCount) =>
+        identityProviderCount > 0
+        || options.Identities is { } identities && (identities.Certificates.Count > 0 || !string.IsNullOrWhiteSpace(identities.Directory));
+
+    private static void ValidateIdentities(string name, SettingNames names, ClientCertHttpOptions options, int identityProviderCount, List<ClientCertificateException> problems)
+    {
+        if (options.IdentityName is not null)
+        {
+            // The options of one identity: its certificate is checked like a client's; the pool settings are the client's.
+            return;
+        }
+
+        if (options.Identities is not { } identities)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Identities"]} must not be null."));
+            return;
+        }
+
+        if (identities.MaxIdentities is < 1 or > ClientCertificateIdentityOptions.MaxMaxIdentities)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Identities:MaxIdentities"]} must be between 1 and {ClientCertificateIdentityOptions.MaxMaxIdentities}."));
+        }
+
+        if (identities.IdleTimeout <= TimeSpan.Zero && identities.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Identities:IdleTimeout"]} must be positive, or Timeout.InfiniteTimeSpan (-00:00:00.001) to keep identities until evicted."));
+        }
+
+        if (identityProviderCount > 1)
+        {
+            problems.Add(new ClientCertificateException(name, ClientCertificateFailureReason.MultipleCertificateSources, $"{names.Prefix}: AddClientCertificateIdentityProvider was called {identityProviderCount} times; a client has at most one identity provider."));
+        }
+
+        foreach (var (identity, certificate) in identities.Certificates)
+        {
+            var identityNames = names with { Identity = identity };
+            if (!ClientCertificateIdentityNames.IsValid(identity))
+            {
+                problems.Add(InvalidSetting(name, $"{names.Prefix}: the identity '{identity}' in {names["Identities:Certificates"]} is not a valid identity: use letters, digits, '-', '_', '.' and '@' (at most {ClientCertificateIdentityNames.MaxLength} characters, not starting with '.')."));
+                continue;
+            }
+
+            if (certificate is null)
+            {
+                problems.Add(InvalidSetting(name, $"{identityNames.Prefix}: {names["Identities:Certificates"]}:{identity} must not be null."));
+                continue;
+            }
+
+            var sources = CertificateSources.Configured(certificate, providerCount: 0);
+            if (sources.Count != 1)
+            {
+                problems.Add(new ClientCertificateException(
+                    name,
+                    sources.Count == 0 ? ClientCertificateFailureReason.NoCertificateConfigured : ClientCertificateFailureReason.MultipleCertificateSources,
+                    $"{identityNames.Prefix}: {names["Identities:Certificates"]}:{identity} must configure exactly one certificate source (Path, Store, Base64 or Directory); it configures {sources.Count}."));
+                continue;
+            }
+
+            AddOptionProblems(name, identityNames, certificate, sources, problems);
+        }
     }
 
     /// <summary>The most connections a client may warm up; more is a configuration mistake, not a warm-up.</summary>

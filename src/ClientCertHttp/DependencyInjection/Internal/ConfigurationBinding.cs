@@ -56,6 +56,13 @@ internal sealed class ConfigurationBinding(string clientName, IConfiguration con
             {
                 CollectUnknownKeys(child, nested, errors);
             }
+            else if (key.Entry is { } entry)
+            {
+                foreach (var item in child.GetChildren())
+                {
+                    CollectUnknownKeys(item, entry, errors);
+                }
+            }
             else if (!key.IsList && child.Value is null && child.GetChildren().Any())
             {
                 // A value given as an object or an array is silently dropped by the binder. Only the key is named:

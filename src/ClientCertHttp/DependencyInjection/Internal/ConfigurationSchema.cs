@@ -1,4 +1,5 @@
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Identities;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 using ClientCertHttp.Warmup;
@@ -12,22 +13,25 @@ namespace ClientCertHttp.DependencyInjection;
 /// </summary>
 internal static class ConfigurationSchema
 {
+    /// <summary>The keys of a certificate's section: the client's own, and each identity's.</summary>
+    public static Section Certificate { get; } = new(
+        Value(nameof(ClientCertificateOptions.Path)),
+        Value(nameof(ClientCertificateOptions.KeyPath)),
+        Value(nameof(ClientCertificateOptions.ChainPath)),
+        Value(nameof(ClientCertificateOptions.Password)),
+        Value(nameof(ClientCertificateOptions.Thumbprint)),
+        Value(nameof(ClientCertificateOptions.Subject)),
+        Value(nameof(ClientCertificateOptions.Store)),
+        Value(nameof(ClientCertificateOptions.Location)),
+        Value(nameof(ClientCertificateOptions.Base64)),
+        Value(nameof(ClientCertificateOptions.Directory)),
+        Value(nameof(ClientCertificateOptions.KeyDerivationIterationLimit)),
+        Value(nameof(ClientCertificateOptions.ProviderTimeout)));
+
     /// <summary>The keys of one client's section.</summary>
     public static Section Client { get; } = new(
         Value(nameof(ClientCertHttpOptions.BaseAddress)),
-        Nested(nameof(ClientCertHttpOptions.Certificate), new Section(
-            Value(nameof(ClientCertificateOptions.Path)),
-            Value(nameof(ClientCertificateOptions.KeyPath)),
-            Value(nameof(ClientCertificateOptions.ChainPath)),
-            Value(nameof(ClientCertificateOptions.Password)),
-            Value(nameof(ClientCertificateOptions.Thumbprint)),
-            Value(nameof(ClientCertificateOptions.Subject)),
-            Value(nameof(ClientCertificateOptions.Store)),
-            Value(nameof(ClientCertificateOptions.Location)),
-            Value(nameof(ClientCertificateOptions.Base64)),
-            Value(nameof(ClientCertificateOptions.Directory)),
-            Value(nameof(ClientCertificateOptions.KeyDerivationIterationLimit)),
-            Value(nameof(ClientCertificateOptions.ProviderTimeout)))),
+        Nested(nameof(ClientCertHttpOptions.Certificate), Certificate),
         Nested(nameof(ClientCertHttpOptions.ServerTrust), new Section(
             Value(nameof(ServerTrustOptions.Mode)),
             Value(nameof(ServerTrustOptions.RootCertificatesPath)),
@@ -65,7 +69,13 @@ internal static class ConfigurationSchema
             Value(nameof(ClientCertHttpRetryOptions.TreatForbiddenAsCertificateRejection)))),
         Nested(nameof(ClientCertHttpOptions.Warmup), new Section(
             Value(nameof(ClientCertHttpWarmupOptions.Connections)),
-            Value(nameof(ClientCertHttpWarmupOptions.Timeout)))));
+            Value(nameof(ClientCertHttpWarmupOptions.Timeout)))),
+        Nested(nameof(ClientCertHttpOptions.Identities), new Section(
+            Map(nameof(ClientCertificateIdentityOptions.Certificates), Certificate),
+            Value(nameof(ClientCertificateIdentityOptions.Directory)),
+            Value(nameof(ClientCertificateIdentityOptions.MaxIdentities)),
+            Value(nameof(ClientCertificateIdentityOptions.IdleTimeout)),
+            Value(nameof(ClientCertificateIdentityOptions.IncludeIdentityInMetrics)))));
 
     private static Key Value(string name) => new(name, IsList: false, Section: null);
 
@@ -73,8 +83,14 @@ internal static class ConfigurationSchema
 
     private static Key Nested(string name, Section section) => new(name, IsList: false, section);
 
-    /// <summary>One configuration key: a value, a list of strings, or a nested section.</summary>
-    public sealed record Key(string Name, bool IsList, Section? Section);
+    private static Key Map(string name, Section entry) => new(name, IsList: false, Section: null) { Entry = entry };
+
+    /// <summary>One configuration key: a value, a list of strings, a nested section, or a map of sections (<see cref="Entry"/>) under keys of the user's choosing.</summary>
+    public sealed record Key(string Name, bool IsList, Section? Section)
+    {
+        /// <summary>Gets the shape of every entry of a map, or <see langword="null"/> when the key is not a map.</summary>
+        public Section? Entry { get; init; }
+    }
 
     /// <summary>The keys of one section, matched case-insensitively as the binder does.</summary>
     public sealed class Section(params Key[] keys)

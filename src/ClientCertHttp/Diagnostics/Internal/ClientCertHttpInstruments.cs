@@ -39,7 +39,12 @@ internal sealed class ClientCertHttpInstruments
         {
             foreach (var source in _sources())
             {
-                var notAfter = source.Current.Certificate.Certificate.NotAfter.ToUniversalTime();
+                if (source.Current.Certificate is not { } loaded)
+                {
+                    continue;
+                }
+
+                var notAfter = loaded.Certificate.NotAfter.ToUniversalTime();
                 measurements.Add(new Measurement<double>(
                     (notAfter - now.UtcDateTime).TotalSeconds,
                     new KeyValuePair<string, object?>(ClientCertHttpMetrics.ClientNameTag, source.ClientName)));

@@ -31,7 +31,13 @@ internal sealed class ClientCertificateHealthCheck(
                 continue;
             }
 
-            var leaf = entry.Current.Certificate.Certificate;
+            if (entry.Current.Certificate?.Certificate is not { } leaf)
+            {
+                // A per-identity client without a certificate of its own: its identities are reported below.
+                data[name] = new Dictionary<string, object> { ["status"] = nameof(HealthStatus.Healthy), ["certificate"] = "none of its own (per-identity client)" };
+                continue;
+            }
+
             var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
             var last = entry.LastReload;
             var status = HealthStatus.Healthy;

@@ -43,11 +43,19 @@ internal sealed class FailureDiagnoser(
         HttpFailureClassification classification,
         Exception? exception,
         HttpStatusCode? statusCode,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ClientTlsState? usedState = null)
     {
         var endpoint = requestUri is { IsAbsoluteUri: true } uri ? $"{uri.DnsSafeHost}:{uri.Port}" : null;
-        var state = TryCurrentState(clientName);
-        var thumbprint = state?.Certificate.Certificate.Thumbprint;
+
+        // The state the request went out with: an identity's, or the client's own (none for a client without one).
+        var state = usedState ?? TryCurrentState(clientName);
+        if (state?.Certificate is null)
+        {
+            state = null;
+        }
+
+        var thumbprint = state?.Thumbprint;
         var alert = exception is null ? null : HttpFailureClassifier.FindTlsAlert(exception);
         var status = statusCode is null ? null : (int?)statusCode;
 
@@ -207,7 +215,7 @@ internal sealed class FailureDiagnoser(
     private static string? OutOfValidity(ClientTlsState state, DateTimeOffset now)
     {
         var utcNow = now.UtcDateTime;
-        foreach (var (certificate, role) in state.Certificate.Context.IntermediateCertificates.Select(c => (c, "the intermediate")).Prepend((state.Certificate.Certificate, "the client certificate")))
+        foreach (var (certificate, role) in state.Certificate!.Context.IntermediateCertificates.Select(c => (c, "the intermediate")).Prepend((state.Certificate!.Certificate, "the client certificate")))
         {
             if (certificate.NotAfter.ToUniversalTime() < utcNow)
             {
@@ -226,15 +234,15 @@ internal sealed class FailureDiagnoser(
     /// <summary>When the chain sent ends below an unknown issuer, that issuer may be the intermediate the server needs.</summary>
     private static string MissingIntermediateHint(ClientTlsState state)
     {
-        var leaf = state.Certificate.Certificate;
-        if (state.Certificate.Context.IntermediateCertificates.Count > 0 || leaf.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData))
+        var leaf = state.Certificate!.Certificate;
+        if (state.Certificate!.Context.IntermediateCertificates.Count > 0 || leaf.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData))
         {
             return string.Empty;
         }
 
         // The issuer may be a self-signed root that the source holds: rightly not sent (a server never takes a root
         // from the peer), so no intermediate is missing; the server must trust that root itself.
-        foreach (var held in state.Certificate.SourceCertificates)
+        foreach (var held in state.Certificate!.SourceCertificates)
         {
             if (!ReferenceEquals(held, leaf)
                 && held.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData)
@@ -251,7 +259,7 @@ internal sealed class FailureDiagnoser(
 
     private async Task<TlsProbeResult?> ProbeAsync(string clientName, Uri uri, ClientTlsState state, CancellationToken cancellationToken)
     {
-        var key = (clientName, uri.DnsSafeHost, uri.Port, state.Certificate.Certificate.Thumbprint);
+        var key = (clientName, uri.DnsSafeHost, uri.Port, state.Certificate!.Certificate.Thumbprint);
         var now = timeProvider.GetUtcNow();
         if (!_probes.TryGetValue(key, out var cached) || cached.Expires <= now)
         {
@@ -284,8 +292,8 @@ internal sealed class FailureDiagnoser(
     private Task<TlsProbeResult> StartProbe(Uri uri, ClientTlsState state)
     {
         Interlocked.Increment(ref _probeCount);
-        var chain = new List<X509Certificate2> { state.Certificate.Certificate };
-        chain.AddRange(state.Certificate.Context.IntermediateCertificates);
+        var chain = new List<X509Certificate2> { state.Certificate!.Certificate };
+        chain.AddRange(state.Certificate!.Context.IntermediateCertificates);
 
         // No certificate is presented: the probe asks only whether the server wants one and from which CAs. The
         // server is checked exactly as the client checks it.
@@ -315,8 +323,8 @@ internal sealed class FailureDiagnoser(
     }
 
     private static string ChainSubjects(ClientTlsState state) =>
-        string.Join(" <- ", state.Certificate.Context.IntermediateCertificates.Select(c => $"'{c.Subject}' issued by '{c.Issuer}'")
-            .Prepend($"'{state.Certificate.Certificate.Subject}' issued by '{state.Certificate.Certificate.Issuer}'"));
+        string.Join(" <- ", state.Certificate!.Context.IntermediateCertificates.Select(c => $"'{c.Subject}' issued by '{c.Issuer}'")
+            .Prepend($"'{state.Certificate!.Certificate.Subject}' issued by '{state.Certificate!.Certificate.Issuer}'"));
 
     private static bool IsNetwork(Exception? exception) =>
         HttpFailureClassifier.Find<SocketException>(exception) is not null

@@ -12,10 +12,14 @@ internal static class ClientTls
     /// <exception cref="ClientCertificateException">The handler already has TLS settings that ClientCertHttp owns.</exception>
     public static void ConfigureTls(string clientName, SocketsHttpHandler handler, ClientTlsState state)
     {
+        // A handler is only ever built on a state that has a certificate: a per-identity client without one of its
+        // own routes every request to an identity's handler.
+        var certificate = state.Certificate
+            ?? throw new InvalidOperationException($"HTTP client '{clientName}': a handler was built on a state without a client certificate.");
         var ssl = handler.SslOptions;
         if (ssl.ClientCertificates is { Count: > 0 }
             || ssl.LocalCertificateSelectionCallback is not null
-            || (ssl.ClientCertificateContext is not null && !ReferenceEquals(ssl.ClientCertificateContext, state.Certificate.Context)))
+            || (ssl.ClientCertificateContext is not null && !ReferenceEquals(ssl.ClientCertificateContext, certificate.Context)))
         {
             throw new ClientCertificateException(
                 clientName,
@@ -33,7 +37,7 @@ internal static class ClientTls
                 $"HTTP client '{clientName}': its SocketsHttpHandler has its own server certificate validation (SslOptions.RemoteCertificateValidationCallback or CertificateChainPolicy). Configure server trust through the client's ServerTrust options, and add rules of your own with AddServerCertificateValidator, so that chain and host name validation stay on.");
         }
 
-        ssl.ClientCertificateContext = state.Certificate.Context;
+        ssl.ClientCertificateContext = certificate.Context;
 
         // A copy per handler (not per request): the handler owns its options. SslStream builds the server's chain once
         // per handshake with this policy, and the callback only reads that chain.

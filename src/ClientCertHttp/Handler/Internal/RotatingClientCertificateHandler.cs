@@ -41,6 +41,10 @@ internal sealed class RotatingClientCertificateHandler : HttpMessageHandler
     /// <summary>Gets the handler new requests go to (for tests and diagnostics).</summary>
     internal SocketsHttpHandler CurrentHandler => Volatile.Read(ref _current).Handler;
 
+    /// <summary>Sends through the current generation: what <see cref="SendAsync"/> does, for a handler that routes to this one.</summary>
+    internal Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        CurrentGeneration().Invoker.SendAsync(request, cancellationToken);
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         CurrentGeneration().Invoker.SendAsync(request, cancellationToken);
 
@@ -97,7 +101,7 @@ internal sealed class RotatingClientCertificateHandler : HttpMessageHandler
             Volatile.Write(ref _current, next);
             var drain = _source.Options.Reload.DrainTimeout;
             _source.Drain.Add(previous.Dispose, drain);
-            Log.ClientCertificateHandlerRetired(_logger, _source.ClientName, next.State.Certificate.Certificate.Thumbprint, drain);
+            Log.ClientCertificateHandlerRetired(_logger, _source.ClientName, next.State.Thumbprint, drain);
             return next;
         }
     }

@@ -30,7 +30,8 @@ internal sealed class CertificateRejectionReloader(ClientCertificateSources sour
 {
     public ValueTask<bool> ReloadAsync(string clientName, RetryState request, CancellationToken cancellationToken)
     {
-        var source = sources.Get(clientName);
+        // An identity's rejection reloads that identity only.
+        var source = request.Source ?? sources.Get(clientName);
         return source.ReloadAfterRejectionAsync(request.StateAtStart ?? source.Current, request.StateAtStart is null ? source.LoadsStarted : request.LoadsStartedAtStart, cancellationToken);
     }
 }

@@ -14,6 +14,7 @@ namespace ClientCertHttp.Resilience;
 /// </summary>
 internal sealed class RetryOutcomeHandler(
     ClientCertificateSource source,
+    ClientCertHttp.Identities.ClientCertificateIdentityPool identities,
     FailureDiagnoser diagnoser,
     ILogger logger) : DelegatingHandler
 {
@@ -45,7 +46,16 @@ internal sealed class RetryOutcomeHandler(
 
     private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ClientCertHttpOptions options, CancellationToken cancellationToken)
     {
-        var state = new RetryState { LoadsStartedAtStart = source.LoadsStarted, StateAtStart = source.Current };
+        // A request that names an identity is about that identity's certificate: resolved (loaded, the first time)
+        // here, outside the retry pipeline, so that an unknown identity fails once and is never retried.
+        var used = source;
+        if (request.Options.TryGetValue(ClientCertHttp.Identities.ClientCertificateIdentityRequestExtensions.IdentityKey, out var identity))
+        {
+            var lookup = identities.GetAsync(identity, cancellationToken);
+            used = (lookup.IsCompletedSuccessfully ? lookup.Result : await lookup.ConfigureAwait(false)).Source;
+        }
+
+        var state = new RetryState { Source = used, LoadsStartedAtStart = used.LoadsStarted, StateAtStart = used.Current };
         request.Options.Set(RetryState.Key, state);
 
         // The failure is handled after the catch, not inside it: an await inside a catch would add fields to this
@@ -121,7 +131,7 @@ internal sealed class RetryOutcomeHandler(
             return null;
         }
 
-        var diagnosis = await diagnoser.DiagnoseAsync(_clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken).ConfigureAwait(false);
+        var diagnosis = await diagnoser.DiagnoseAsync(_clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken, (state.Source ?? source).Current).ConfigureAwait(false);
         var (reason, message) = Describe(classification, attempts, options, state);
         return new ClientCertHttpRequestException(
             _clientName,
@@ -171,7 +181,13 @@ internal sealed class RetryOutcomeHandler(
     private string LogRejectedCertificate(ClientCertHttpOptions options, HttpFailureClassification classification, RetryState state)
     {
         // The certificate in use now: after a reload and a retry, the one the last attempt was sent with.
-        var leaf = source.Current.Certificate.Certificate;
+        var used = state.Source ?? source;
+        if (used.Current.Certificate?.Certificate is not { } leaf)
+        {
+            return "(none)";
+        }
+
+        var identity = used.Current == source.Current ? string.Empty : " of the request's identity";
 
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
         if (logger.IsEnabled(LogLevel.Error))
@@ -179,7 +195,7 @@ internal sealed class RetryOutcomeHandler(
             Log.ClientCertificateRejectedByServer(logger, _clientName, leaf.Subject, leaf.Thumbprint, notAfter, classification.Description, ReloadOutcome(state));
         }
 
-        return $"'{leaf.Subject}' (thumbprint {leaf.Thumbprint}, not after {notAfter:yyyy-MM-dd})";
+        return $"'{leaf.Subject}'{identity} (thumbprint {leaf.Thumbprint}, not after {notAfter:yyyy-MM-dd})";
     }
 
     private static string ReloadOutcome(RetryState state) => state switch

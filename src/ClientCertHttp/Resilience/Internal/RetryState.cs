@@ -35,6 +35,9 @@ internal sealed class RetryState
     /// <summary>Gets or sets a value indicating whether the next attempt follows a reload and goes without delay.</summary>
     public bool RetryAfterReload { get; set; }
 
+    /// <summary>Gets or sets the source the request's certificate comes from: the client's, or its identity's.</summary>
+    public ClientCertificateSource? Source { get; set; }
+
     /// <summary>Gets or sets the TLS state in use when the request started: the certificate a rejection is about.</summary>
     public ClientTlsState? StateAtStart { get; set; }
 
