@@ -347,6 +347,7 @@ public static class ClientCertHttpClientBuilderExtensions
             serviceProvider.GetRequiredService<IMeterFactory>(),
             () => serviceProvider.GetRequiredService<ClientCertificateSources>().StartedIdentities(),
             clientName => serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(clientName).Options.Identities.IncludeIdentityInMetrics));
+        services.TryAddSingleton<IClientCertificateHandlerFactory, ClientCertificateHandlerFactory>();
         services.TryAddSingleton<ICertificateRejectionReloader, CertificateRejectionReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertHttpStartup>, ClientCertHttpStartupValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ClientCertificateHandlerFilter>());
@@ -374,7 +375,8 @@ public static class ClientCertHttpClientBuilderExtensions
             .Select(factory => factory(services))
             .ToArray();
         var providerCount = registry.ProviderCount(name);
-        var loader = new ClientTlsStateLoader(name, isDevelopment, environmentName, [.. validators.Select(v => v.Validator)], timeProvider, logger, services);
+        var instruments = services.GetRequiredService<ClientCertHttpInstruments>();
+        var loader = new ClientTlsStateLoader(name, isDevelopment, environmentName, [.. validators.Select(v => v.Validator)], timeProvider, logger, services, instruments);
         return new ClientCertificateSource(
             name,
             services.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>(),
@@ -384,7 +386,7 @@ public static class ClientCertHttpClientBuilderExtensions
             [.. validators.Where(v => v.Created).Select(v => v.Validator).OfType<IDisposable>()],
             timeProvider,
             logger,
-            services.GetRequiredService<ClientCertHttpInstruments>(),
+            instruments,
             registry.IdentityProviderCount(name));
     }
 

@@ -17,11 +17,76 @@ public static class ClientCertHttpMetrics
     /// <summary>Counter, <c>{selection}</c>: times a certificate was loaded and selected for a client (at startup and on every reload that changed it), tagged with <see cref="ClientNameTag"/> and <see cref="TriggerTag"/>.</summary>
     public const string Selections = "clientcerthttp.certificate.selections";
 
+    /// <summary>
+    /// Counter, <c>{request}</c>: requests that ended in a failure, once per request after any retries, tagged with
+    /// <see cref="ClientNameTag"/> and <see cref="FailureCategoryTag"/>. Requests the caller canceled are not counted.
+    /// </summary>
+    /// <remarks>
+    /// Counted for clients whose retries are on (the default) and for handlers from
+    /// <see cref="Handler.IClientCertificateHandlerFactory"/> (proxied requests, where only exceptions count: a response
+    /// is forwarded as it is). A client with <c>Retry:Enabled</c> false skips the reporting step and counts nothing here.
+    /// </remarks>
+    public const string RequestFailures = "clientcerthttp.request.failures";
+
+    /// <summary>
+    /// Counter, <c>{rejection}</c>: server certificates this client's trust checks rejected, once per rejected TLS
+    /// handshake, tagged with <see cref="ClientNameTag"/> and <see cref="ServerCertificateFailureReasonTag"/>.
+    /// </summary>
+    public const string ServerCertificateRejections = "clientcerthttp.server_certificate.rejections";
+
+    /// <summary>
+    /// Counter, <c>{rejection}</c>: requests that failed because the server rejected the client certificate, once per
+    /// request (as <see cref="RequestFailures"/> with the category <c>client_certificate_rejected</c>), tagged with
+    /// <see cref="ClientNameTag"/> and <see cref="TlsAlertTag"/>.
+    /// </summary>
+    public const string ClientCertificateRejections = "clientcerthttp.client_certificate.rejections";
+
+    /// <summary>
+    /// Histogram, seconds (<c>s</c>): how long the TLS handshakes of this library's connections took, from the moment
+    /// the TCP connection was established to the moment the handshake completed (the server's chain validated by this
+    /// client's trust checks included), once per successful handshake, tagged with <see cref="ClientNameTag"/> and
+    /// <see cref="TlsProtocolVersionTag"/>.
+    /// </summary>
+    /// <remarks>
+    /// The platform reports no client TLS metric (dotnet/runtime#88383), so the library measures the connections its
+    /// handlers open themselves: a handler whose <see cref="SocketsHttpHandler.ConnectCallback"/> or
+    /// <see cref="SocketsHttpHandler.PlaintextStreamFilter"/> was set by other code, and connections through an HTTP
+    /// proxy, are not measured. Failed handshakes are not recorded here: they are counted by
+    /// <see cref="ServerCertificateRejections"/>, <see cref="ClientCertificateRejections"/> and <see cref="RequestFailures"/>.
+    /// </remarks>
+    public const string TlsHandshakeDuration = "clientcerthttp.tls.handshake.duration";
+
     /// <summary>Tag: the HTTP client's name.</summary>
     public const string ClientNameTag = "clientcerthttp.client.name";
 
     /// <summary>Tag of <see cref="Reloads"/>: <c>changed</c>, <c>unchanged</c> or <c>failure</c>.</summary>
     public const string ResultTag = "clientcerthttp.reload.result";
+
+    /// <summary>
+    /// Tag of <see cref="RequestFailures"/>: the <see cref="Resilience.HttpFailureCategory"/> in snake case:
+    /// <c>transient</c>, <c>client_certificate_rejected</c>, <c>server_certificate_rejected</c>,
+    /// <c>tls_handshake_failed</c>, <c>non_transient_status_code</c> or <c>unclassified</c>.
+    /// </summary>
+    public const string FailureCategoryTag = "clientcerthttp.failure.category";
+
+    /// <summary>
+    /// Tag of <see cref="ServerCertificateRejections"/>: the <see cref="Trust.ServerCertificateFailureReason"/> in snake
+    /// case, for example <c>untrusted_root</c>, <c>partial_chain</c>, <c>name_mismatch</c>, <c>expired</c>,
+    /// <c>pin_mismatch</c> or <c>validator_rejected</c>.
+    /// </summary>
+    public const string ServerCertificateFailureReasonTag = "clientcerthttp.server_certificate.failure_reason";
+
+    /// <summary>
+    /// Tag of <see cref="ClientCertificateRejections"/>: the TLS alert the server sent, as named by RFC 8446
+    /// (<c>bad_certificate</c>, <c>unsupported_certificate</c>, <c>certificate_revoked</c>, <c>certificate_expired</c>,
+    /// <c>certificate_unknown</c>, <c>unknown_ca</c>, <c>access_denied</c>, <c>certificate_required</c>), or <c>none</c>
+    /// when the server rejected the certificate without an alert (it closed the connection after the handshake, or
+    /// answered with a status code such as nginx's 400 or 495).
+    /// </summary>
+    public const string TlsAlertTag = "clientcerthttp.tls.alert";
+
+    /// <summary>Tag of <see cref="TlsHandshakeDuration"/>: the negotiated TLS version, <c>1.2</c> or <c>1.3</c> (OpenTelemetry's <c>tls.protocol.version</c>).</summary>
+    public const string TlsProtocolVersionTag = "tls.protocol.version";
 
     /// <summary>Tag: what started the load: <c>startup</c>, <c>file_change</c>, <c>configuration</c>, <c>manual</c>, <c>provider_change</c>, <c>store_refresh</c>, <c>certificate_rejected</c> (a server rejected the certificate) or <c>retry</c> (a failed reload tried again).</summary>
     public const string TriggerTag = "clientcerthttp.reload.trigger";
@@ -59,4 +124,10 @@ internal static class ClientCertHttpMetricValues
     public const string Changed = "changed";
     public const string Unchanged = "unchanged";
     public const string Failure = "failure";
+
+    // ClientCertHttpMetrics.TlsAlertTag, when the rejection carried no alert.
+    public const string NoAlert = "none";
+
+    // Any tag value of an enum member this version does not know.
+    public const string Other = "other";
 }

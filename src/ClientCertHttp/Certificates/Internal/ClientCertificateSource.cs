@@ -81,6 +81,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
         _logger = logger;
         _instruments = instruments;
         Drain = new DrainQueue(clientName, timeProvider, logger);
+        HandshakeTimer = new TlsHandshakeTimer(clientName, instruments);
 
         // The version of the configuration is counted here, not inferred from options instances: an older instance
         // that some code still holds, or an extra one (IOptionsSnapshot, IOptionsFactory.Create), changes nothing.
@@ -121,6 +122,12 @@ internal sealed partial class ClientCertificateSource : IDisposable
 
     /// <summary>Gets the handlers of replaced certificates that are still draining.</summary>
     public DrainQueue Drain { get; }
+
+    /// <summary>Gets the timer of the client's TLS handshakes, installed on each of its handlers.</summary>
+    public TlsHandshakeTimer HandshakeTimer { get; }
+
+    /// <summary>Gets the instruments the client reports through.</summary>
+    public ClientCertHttpInstruments Instruments => _instruments;
 
     /// <summary>
     /// Raised after a reload replaced the certificate (not after one that found the same), under the load gate:

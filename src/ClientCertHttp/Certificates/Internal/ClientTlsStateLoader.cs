@@ -20,11 +20,12 @@ internal sealed class ClientTlsStateLoader(
     TimeProvider timeProvider,
     ILogger logger,
     IServiceProvider services,
+    ClientCertHttpInstruments instruments,
     ICertificateProvider? identityProvider = null)
 {
     /// <summary>Makes the loader of one identity of the client: the same trust and validators, the identity's provider.</summary>
     public ClientTlsStateLoader ForIdentity(ICertificateProvider? provider) =>
-        new(clientName, isDevelopment, environmentName, validators, timeProvider, logger, services, provider);
+        new(clientName, isDevelopment, environmentName, validators, timeProvider, logger, services, instruments, provider);
 
     /// <summary>Loads the certificate and trust settings the options describe.</summary>
     /// <param name="options">The client's options, already checked by <see cref="ClientCertHttpOptionsValidator"/>.</param>
@@ -56,7 +57,7 @@ internal sealed class ClientTlsStateLoader(
                 throw ClientCertificateException.Combine(clientName, problems);
             }
 
-            var verifier = new ServerCertificateVerifier(clientName, trust, [.. validators], logger);
+            var verifier = new ServerCertificateVerifier(clientName, trust, [.. validators], logger, instruments);
             var state = new ClientTlsState(certificate, trust, verifier);
             certificate = null;
             var settings = trust;

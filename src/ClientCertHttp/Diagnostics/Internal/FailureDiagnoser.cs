@@ -303,7 +303,7 @@ internal sealed class FailureDiagnoser(
             Port = uri.Port,
             ClientChain = chain,
             CertificateChainPolicy = state.ServerTrust.ChainPolicy,
-            ServerCertificateValidation = state.ServerVerifier.Callback,
+            ServerCertificateValidation = state.ServerVerifier.UncountedCallback,
             Timeout = ProbeTimeout,
             WaitForFirstAnswer = false,
         });

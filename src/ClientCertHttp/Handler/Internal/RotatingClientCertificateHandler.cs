@@ -138,6 +138,7 @@ internal sealed class RotatingClientCertificateHandler : HttpMessageHandler
                 try
                 {
                     ClientTls.ConfigureTls(source.ClientName, handler, state);
+                    source.HandshakeTimer.Attach(handler);
                     return new Generation(state, handler);
                 }
                 catch

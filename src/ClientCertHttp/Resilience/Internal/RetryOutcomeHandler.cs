@@ -9,20 +9,30 @@ namespace ClientCertHttp.Resilience;
 
 /// <summary>
 /// Sits just outside the client's retry pipeline. Gives the pipeline a <see cref="RetryState"/> for each request,
-/// logs every request the pipeline gave up on with its classification, and turns certificate and trust failures into
-/// a <see cref="ClientCertHttpRequestException"/> that names the client and the certificate.
+/// logs and counts every request the pipeline gave up on with its classification, and turns certificate and trust
+/// failures into a <see cref="ClientCertHttpRequestException"/> that names the client and the certificate.
 /// </summary>
+/// <remarks>
+/// With <c>forwarding</c> it sits on a pipeline with no retries at all (a reverse proxy's: a proxied request is sent
+/// once, its body streamed): it reports the one attempt's failure the same way, whatever the client's retry options.
+/// </remarks>
 internal sealed class RetryOutcomeHandler(
     ClientCertificateSource source,
     ClientCertHttp.Identities.ClientCertificateIdentityPool identities,
     FailureDiagnoser diagnoser,
-    ILogger logger) : DelegatingHandler
+    ILogger logger,
+    bool forwarding = false) : DelegatingHandler
 {
     private readonly string _clientName = source.ClientName;
     private HttpMessageInvoker? _pastEmptyPipeline;
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (forwarding)
+        {
+            return ForwardAsync(request, cancellationToken);
+        }
+
         // The last good options: a broken configuration reload changes nothing here.
         var options = source.Options;
         if (options.Retry is not { Enabled: true })
@@ -76,9 +86,29 @@ internal sealed class RetryOutcomeHandler(
         return await FailAsync(request, failure, options, state, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Logs a response the pipeline gave up on (it is returned, not thrown).</summary>
+    private async Task<HttpResponseMessage> ForwardAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Exception failure;
+        try
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            failure = ex;
+        }
+
+        return await FailAsync(request, failure, source.Options, state: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Logs and counts a response the pipeline gave up on (it is returned, not thrown).</summary>
     private void LogReturnedFailure(HttpRequestMessage request, ClientCertHttpOptions options, RetryState state)
     {
+        if (state.LastClassification is { } last)
+        {
+            source.Instruments.RequestFailed(_clientName, last, exception: null);
+        }
+
         if (state.LastClassification is { Category: not HttpFailureCategory.None and not HttpFailureCategory.Canceled } final
             && (state.Attempts > 1 || final.Category is not HttpFailureCategory.NonTransientStatusCode))
         {
@@ -92,12 +122,13 @@ internal sealed class RetryOutcomeHandler(
     }
 
     /// <summary>The failure path: classifies, diagnoses (once), logs, and throws the translated or the original exception.</summary>
-    private async Task<HttpResponseMessage> FailAsync(HttpRequestMessage request, Exception failure, ClientCertHttpOptions options, RetryState state, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> FailAsync(HttpRequestMessage request, Exception failure, ClientCertHttpOptions options, RetryState? state, CancellationToken cancellationToken)
     {
-        var classification = ReferenceEquals(failure, state.LastException) && state.LastClassification is { } last
+        var classification = state is not null && ReferenceEquals(failure, state.LastException) && state.LastClassification is { } last
             ? last
             : HttpFailureClassifier.Classify(failure);
-        var attempts = Math.Max(1, state.Attempts);
+        source.Instruments.RequestFailed(_clientName, classification, failure);
+        var attempts = Math.Max(1, state?.Attempts ?? 1);
         var translated = await TranslateAsync(request, failure, classification, attempts, options, state, cancellationToken).ConfigureAwait(false);
         LogGaveUp(request, attempts, classification, state, translated is null ? "The exception is rethrown." : "Thrown as ClientCertHttpRequestException.");
         if (translated is not null)
@@ -115,7 +146,7 @@ internal sealed class RetryOutcomeHandler(
         HttpFailureClassification classification,
         int attempts,
         ClientCertHttpOptions options,
-        RetryState state,
+        RetryState? state,
         CancellationToken cancellationToken)
     {
         if (exception is not HttpRequestException original)
@@ -131,7 +162,7 @@ internal sealed class RetryOutcomeHandler(
             return null;
         }
 
-        var diagnosis = await diagnoser.DiagnoseAsync(_clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken, (state.Source ?? source).Current).ConfigureAwait(false);
+        var diagnosis = await diagnoser.DiagnoseAsync(_clientName, request.RequestUri, classification, exception, statusCode: null, cancellationToken, (state?.Source ?? source).Current).ConfigureAwait(false);
         var (reason, message) = Describe(classification, attempts, options, state);
         return new ClientCertHttpRequestException(
             _clientName,
@@ -150,7 +181,7 @@ internal sealed class RetryOutcomeHandler(
         HttpFailureClassification classification,
         int attempts,
         ClientCertHttpOptions options,
-        RetryState state)
+        RetryState? state)
     {
         var prefix = $"HTTP client '{_clientName}'";
         var tried = attempts == 1 ? "1 attempt" : $"{attempts} attempts";
@@ -178,10 +209,10 @@ internal sealed class RetryOutcomeHandler(
         }
     }
 
-    private string LogRejectedCertificate(ClientCertHttpOptions options, HttpFailureClassification classification, RetryState state)
+    private string LogRejectedCertificate(ClientCertHttpOptions options, HttpFailureClassification classification, RetryState? state)
     {
         // The certificate in use now: after a reload and a retry, the one the last attempt was sent with.
-        var used = state.Source ?? source;
+        var used = state?.Source ?? source;
         if (used.Current.Certificate?.Certificate is not { } leaf)
         {
             return "(none)";
@@ -198,14 +229,15 @@ internal sealed class RetryOutcomeHandler(
         return $"'{leaf.Subject}'{identity} (thumbprint {leaf.Thumbprint}, not after {notAfter:yyyy-MM-dd})";
     }
 
-    private static string ReloadOutcome(RetryState state) => state switch
+    private static string ReloadOutcome(RetryState? state) => state switch
     {
+        null => "not attempted: a forwarded request is sent once and never retried",
         { ReloadAttempted: false } => "not attempted, so the request was not retried",
         { ReloadChangedCertificate: false } => "attempted but the certificate is unchanged (its source still holds the rejected certificate), so the request was not retried",
         _ => "made and the request retried once with the new certificate, which the server rejected too",
     };
 
-    private void LogGaveUp(HttpRequestMessage request, int attempts, HttpFailureClassification classification, RetryState state, string outcome)
+    private void LogGaveUp(HttpRequestMessage request, int attempts, HttpFailureClassification classification, RetryState? state, string outcome)
     {
         if (!logger.IsEnabled(LogLevel.Warning))
         {
@@ -214,6 +246,7 @@ internal sealed class RetryOutcomeHandler(
 
         var decision = classification.Category switch
         {
+            _ when state is null => "Forwarded once, never retried.",
             HttpFailureCategory.Transient when state.NotRetriedBecause is { } why => $"Not retried: {why}.",
             HttpFailureCategory.Transient => "Retries exhausted or total timeout reached.",
             _ => "Not retryable.",

@@ -27,14 +27,16 @@ internal sealed class ServerCertificateVerifier
     private readonly ServerTrustSettings _settings;
     private readonly IServerCertificateValidator[] _validators;
     private readonly ILogger _logger;
+    private readonly ClientCertHttpInstruments? _instruments;
 
     // The DER of the last leaf that passed the leaf-only checks (strictness and allowed identities), which depend on
     // nothing but the leaf's bytes and the settings. A client usually talks to few servers, so the same certificate
     // comes back on every handshake; comparing bytes avoids re-reading its extensions, which allocates.
     private volatile byte[]? _lastAcceptedLeaf;
 
-    public ServerCertificateVerifier(string clientName, ServerTrustSettings settings, IServerCertificateValidator[] validators, ILogger logger)
+    public ServerCertificateVerifier(string clientName, ServerTrustSettings settings, IServerCertificateValidator[] validators, ILogger logger, ClientCertHttpInstruments? instruments = null)
     {
+        _instruments = instruments;
         _clientName = clientName;
         _settings = settings;
         _validators = validators;
@@ -43,12 +45,29 @@ internal sealed class ServerCertificateVerifier
         // the caller learns which check failed), which the analyzer does not count as a rejection. It returns true
         // only after every check passed, or under the environment-fenced DangerousAcceptAnyServerCertificate.
 #pragma warning disable CA5359
-        Callback = Validate;
+        Callback = ValidateAndCount;
+        UncountedCallback = Validate;
 #pragma warning restore CA5359
     }
 
-    /// <summary>Gets the callback, one delegate instance shared by every handler of the client.</summary>
+    /// <summary>Gets the callback, one delegate instance shared by every handler of the client; rejections are counted in the client's metrics.</summary>
     public RemoteCertificateValidationCallback Callback { get; }
+
+    /// <summary>Gets the same validation without counting rejections, for the diagnosis's extra handshake, which must not count a rejection twice.</summary>
+    public RemoteCertificateValidationCallback UncountedCallback { get; }
+
+    private bool ValidateAndCount(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors)
+    {
+        try
+        {
+            return Validate(sender, certificate, chain, sslPolicyErrors);
+        }
+        catch (ServerCertificateValidationException ex)
+        {
+            _instruments?.ServerCertificateRejected(_clientName, ex.Reason);
+            throw;
+        }
+    }
 
     internal bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors)
     {
