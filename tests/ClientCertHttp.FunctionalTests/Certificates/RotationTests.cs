@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Testing;
+using ClientCertHttp.TestUtilities;
 using Microsoft.AspNetCore.Http;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.DependencyInjection;
@@ -330,22 +331,8 @@ public sealed class RotationTests : IAsyncLifetime
         return host;
     }
 
-    private static async Task<MtlsRequestReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint)
-    {
-        // Bounded: at most 50 requests, 200 ms apart (10 s), far above the 2 s detection bound.
-        for (var i = 0; i < 50; i++)
-        {
-            var report = await WhoAmIAsync(client);
-            if (report.Thumbprint == thumbprint)
-            {
-                return report;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return null;
-    }
+    private static Task<MtlsRequestReport?> WaitForThumbprintAsync(HttpClient client, string thumbprint) =>
+        RenewedPfxFile.WaitForThumbprintAsync(() => WhoAmIAsync(client), thumbprint);
 
     private string WritePem(string subject, string certificatePath, string keyPath)
     {
@@ -359,21 +346,8 @@ public sealed class RotationTests : IAsyncLifetime
         return leaf.Thumbprint;
     }
 
-    private string IssueAndWrite(string subject, bool replace = false)
-    {
-        using var leaf = _ca.IssueClientCertificate(subject);
-        if (!replace)
-        {
-            _ca.WritePfx(_pfxPath, leaf, Password);
-            return leaf.Thumbprint;
-        }
-
-        // Written next to the file and moved over it, as deployment tools do.
-        var staging = _temp.Combine(Guid.NewGuid().ToString("N") + ".tmp");
-        _ca.WritePfx(staging, leaf, Password);
-        File.Move(staging, _pfxPath, overwrite: true);
-        return leaf.Thumbprint;
-    }
+    private string IssueAndWrite(string subject, bool replace = false) =>
+        new RenewedPfxFile(_ca, _pfxPath, Password).IssueAndWrite(subject, replace);
 
     private async Task<IHost> StartHostAsync(Action<ClientCertHttpOptions> configure, TimeSpan handlerLifetime, bool typed = false)
     {
