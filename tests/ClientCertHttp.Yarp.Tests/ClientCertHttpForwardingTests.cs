@@ -22,25 +22,15 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
     private const string Password = "Yarp-Pfx-7c1e";
     private const string Client = "backend";
 
-    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create("ClientCertHttp Yarp");
-    private readonly TempDirectory _temp = new();
-    private readonly RenewedPfxFile _pfx;
-    private readonly string _rootPemPath;
+    private readonly ClientCertificateFiles _files = new("ClientCertHttp Yarp", Password);
     private MtlsTestServer _backend = null!;
 
-    public ClientCertHttpForwardingTests()
-    {
-        _pfx = new RenewedPfxFile(_ca, _temp.Combine("client.pfx"), Password);
-        _rootPemPath = _ca.WriteRootPem(_temp.Combine("root.pem"));
-    }
-
-    public async Task InitializeAsync() => _backend = await MtlsTestServer.StartAsync(_ca, o => o.RequestHandler = RedirectOnRequest);
+    public async Task InitializeAsync() => _backend = await MtlsTestServer.StartAsync(_files.Ca, o => o.RequestHandler = RedirectOnRequest);
 
     public async Task DisposeAsync()
     {
         await _backend.DisposeAsync();
-        _temp.Dispose();
-        _ca.Dispose();
+        _files.Dispose();
     }
 
     [Fact]
@@ -53,7 +43,7 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
 
         report.Subject.Should().Be("CN=yarp-client");
         report.Thumbprint.Should().Be(leaf);
-        report.SentChain.Select(c => c.Thumbprint).Should().Equal([_ca.Intermediate.Thumbprint], "the backend trusts only the root, so the intermediate must be sent");
+        report.SentChain.Select(c => c.Thumbprint).Should().Equal([_files.Ca.Intermediate.Thumbprint], "the backend trusts only the root, so the intermediate must be sent");
     }
 
     [Fact]
@@ -68,7 +58,7 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
 
         seen.Should().NotBeNull("the renewed file is picked up by the proxy's client without a restart");
         seen!.SessionResumed.Should().BeFalse();
-        seen.SentChain.Select(c => c.Thumbprint).Should().Equal(_ca.Intermediate.Thumbprint);
+        seen.SentChain.Select(c => c.Thumbprint).Should().Equal(_files.Ca.Intermediate.Thumbprint);
         (await proxy.WhoAmIAsync()).Thumbprint.Should().Be(second, "every later proxied request uses the new certificate");
 
         // The handler of the new certificate is a copy of YARP's: redirects are still passed through, not followed.
@@ -81,12 +71,12 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
     public async Task ProxiedRequest_BackendWithUntrustedServerCertificate_Is502WithTheTrustDiagnosis()
     {
         IssueAndWrite("CN=yarp-client");
-        using var selfSigned = _ca.CreateSelfSigned("CN=untrusted backend", o =>
+        using var selfSigned = _files.Ca.CreateSelfSigned("CN=untrusted backend", o =>
         {
             o.EnhancedKeyUsages = [TestCertificateAuthority.ServerAuthenticationOid];
             o.IpAddresses = [IPAddress.Loopback];
         });
-        await using var untrusted = await MtlsTestServer.StartAsync(_ca, o =>
+        await using var untrusted = await MtlsTestServer.StartAsync(_files.Ca, o =>
         {
             o.ServerCertificate = selfSigned;
             o.SendServerIntermediate = false;
@@ -142,7 +132,7 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
     public async Task ProxiedRequest_ClusterWithoutMetadata_IsForwardedByYarpWithoutACertificate()
     {
         IssueAndWrite("CN=yarp-client");
-        await using var optional = await MtlsTestServer.StartAsync(_ca, o => o.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate);
+        await using var optional = await MtlsTestServer.StartAsync(_files.Ca, o => o.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate);
         // YARP's own client validates with the platform's trust store, which does not know the run-time root.
         await using var proxy = await StartProxyAsync(YarpProxy.Cluster(optional.BaseAddress, clientName: null));
 
@@ -155,14 +145,14 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
     private Task<YarpProxy> StartProxyAsync(ClusterConfig cluster) =>
         YarpProxy.StartAsync(cluster, services => services.AddClientCertHttpClient(Client, o =>
         {
-            o.Certificate.Path = _pfx.Path;
+            o.Certificate.Path = _files.Pfx.Path;
             o.Certificate.Password = Password;
             o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
-            o.ServerTrust.RootCertificatesPath = _rootPemPath;
+            o.ServerTrust.RootCertificatesPath = _files.RootPemPath;
             o.Reload.PollInterval = TimeSpan.FromMilliseconds(200);
         }));
 
-    private string IssueAndWrite(string subject, bool replace = false) => _pfx.IssueAndWrite(subject, replace);
+    private string IssueAndWrite(string subject, bool replace = false) => _files.Pfx.IssueAndWrite(subject, replace);
 
     private static async Task<bool> RedirectOnRequest(Microsoft.AspNetCore.Http.HttpContext context)
     {

@@ -131,3 +131,21 @@ internal static class ClientCertHttpMetricValues
     // Any tag value of an enum member this version does not know.
     public const string Other = "other";
 }
+
+/// <summary>
+/// The names of the <see cref="System.Diagnostics.ActivitySource"/> and activities ClientCertHttp reports; their
+/// tags are the ones named in <see cref="ClientCertHttpMetrics"/>.
+/// </summary>
+public static class ClientCertHttpActivities
+{
+    /// <summary>The activity source name: <c>ClientCertHttp</c>.</summary>
+    public const string ActivitySourceName = "ClientCertHttp";
+
+    /// <summary>
+    /// Internal activity <c>clientcerthttp.certificate.reload</c>: one certificate reload (not the first load at
+    /// startup), tagged with <see cref="ClientCertHttpMetrics.ClientNameTag"/>, <see cref="ClientCertHttpMetrics.TriggerTag"/>
+    /// and <see cref="ClientCertHttpMetrics.ResultTag"/>; its status is <c>Error</c>, with the problem as description,
+    /// when the reload failed and the previous certificate stays in use.
+    /// </summary>
+    public const string CertificateReload = "clientcerthttp.certificate.reload";
+}

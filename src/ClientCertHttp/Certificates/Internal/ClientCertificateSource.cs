@@ -316,9 +316,11 @@ internal sealed partial class ClientCertificateSource : IDisposable
             }
 
             var load = Interlocked.Increment(ref _loadsStarted);
+            using var activity = ClientCertHttpActivitySource.StartReload(ClientName, trigger);
             try
             {
                 var result = ReloadLocked(trigger);
+                ClientCertHttpActivitySource.Complete(activity, result);
                 if (result.Succeeded)
                 {
                     _failedAttempts = 0;
