@@ -9,6 +9,7 @@ using ClientCertHttp.Benchmarks;
 // latency of many fresh hosts, and whether each opened a connection. --paired [rounds]: the keep-alive and
 // full-handshake comparisons interleaved round by round, with paired ratios and client and server CPU time.
 // --allocation-profile [requests]: the types a kept-alive request allocates, per client (GCAllocationTick samples).
+// --identity-scale [identities]: the per-identity client with thousands of identities (memory, first request, churn).
 // Anything else goes to BenchmarkDotNet.
 if (args is [ServerProcess.ServeSwitch, var folder])
 {
@@ -29,6 +30,11 @@ if (args is ["--first-request-probe", ..])
 if (args is ["--allocation-profile", ..])
 {
     return await AllocationProfile.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+}
+
+if (args is ["--identity-scale", ..])
+{
+    return await IdentityScale.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000);
 }
 
 if (args is ["--paired", ..])

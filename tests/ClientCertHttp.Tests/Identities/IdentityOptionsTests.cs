@@ -181,6 +181,44 @@ public sealed class IdentityOptionsTests : IDisposable
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task HealthCheck_AnIdentityInsideTheExpiryWindow_DegradesTheClient_WithOneAggregatedEntry()
+    {
+        var folder = _fixture.Temp.Combine("health-tenants");
+        Directory.CreateDirectory(folder);
+        using (var fresh = _fixture.Ca.IssueClientCertificate("CN=tenant-fresh"))
+        using (var expiring = _fixture.Ca.IssueClientCertificate("CN=tenant-expiring", o => o.NotAfter = DateTimeOffset.UtcNow.AddHours(12)))
+        {
+            _fixture.Ca.WriteKubernetesTlsSecret(Path.Combine(folder, "tenant-fresh"), fresh);
+            _fixture.Ca.WriteKubernetesTlsSecret(Path.Combine(folder, "tenant-expiring"), expiring);
+        }
+
+        using var host = ClientCertFixture.BuildHost(services =>
+        {
+            services.AddHealthChecks().AddClientCertificateHealthCheck();
+            services.AddClientCertHttpClient(Client, o =>
+            {
+                o.Identities.Directory = folder;
+                o.ExpiryWarningWindow = TimeSpan.FromDays(1);
+            });
+        });
+        await host.StartAsync();
+        var health = host.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+        var pool = host.Services.GetRequiredKeyedService<ClientCertificateIdentityPool>(Client);
+
+        await pool.GetAsync("tenant-fresh", CancellationToken.None);
+        (await health.CheckHealthAsync()).Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
+
+        await pool.GetAsync("tenant-expiring", CancellationToken.None);
+        var report = await health.CheckHealthAsync();
+
+        report.Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        var entry = report.Entries.Values.Should().ContainSingle().Subject;
+        entry.Description.Should().Contain("identity 'tenant-expiring'").And.NotContain("tenant-fresh");
+        entry.Data.Should().ContainKey($"{Client}:identities");
+        await host.StopAsync();
+    }
+
     public void Dispose() => _fixture.Dispose();
 
     private static IConfigurationRoot Configuration(Dictionary<string, string?> values) =>

@@ -75,8 +75,78 @@ internal sealed class ClientCertificateHealthCheck(
             };
         }
 
+        foreach (var name in clientNames ?? registry.Names)
+        {
+            if (registry.Contains(name) && sources.Get(name).IsStarted)
+            {
+                worst = CheckIdentities(name, sources.GetIdentities(name), now, problems, data, worst);
+            }
+        }
+
         var description = problems.Count == 0 ? "All client certificates are valid." : string.Join("; ", problems);
         var reported = worst == HealthStatus.Unhealthy ? context.Registration.FailureStatus : worst;
         return Task.FromResult(new HealthCheckResult(reported, description, data: data));
+    }
+
+    /// <summary>
+    /// Aggregates the loaded identities of a per-identity client: one entry per client (never one per identity), the
+    /// worst status, and the first few problems by identity.
+    /// </summary>
+    private static HealthStatus CheckIdentities(string name, ClientCertHttp.Identities.ClientCertificateIdentityPool pool, DateTimeOffset now, List<string> problems, Dictionary<string, object> data, HealthStatus worst)
+    {
+        const int MaxListed = 5;
+        var loaded = 0;
+        var expired = 0;
+        var expiring = 0;
+        var failedReloads = 0;
+        var listed = 0;
+        foreach (var (identity, source) in pool.Loaded())
+        {
+            loaded++;
+            if (source.Current.Certificate?.Certificate is not { } leaf)
+            {
+                continue;
+            }
+
+            var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
+            string? problem = null;
+            if (now >= notAfter)
+            {
+                expired++;
+                problem = $"'{name}' identity '{identity}': certificate {leaf.Thumbprint} expired on {notAfter:u}";
+            }
+            else if (notAfter - now <= source.Options.ExpiryWarningWindow)
+            {
+                expiring++;
+                problem = $"'{name}' identity '{identity}': certificate {leaf.Thumbprint} expires on {notAfter:u}";
+            }
+
+            if (!source.LastReload.Succeeded)
+            {
+                failedReloads++;
+                problem ??= $"'{name}' identity '{identity}': the last reload failed, the previous certificate is still in use";
+            }
+
+            if (problem is not null && listed++ < MaxListed)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        if (loaded == 0)
+        {
+            return worst;
+        }
+
+        var status = expired > 0 ? HealthStatus.Unhealthy : expiring > 0 || failedReloads > 0 ? HealthStatus.Degraded : HealthStatus.Healthy;
+        data[name + ":identities"] = new Dictionary<string, object>
+        {
+            ["status"] = status.ToString(),
+            ["loaded"] = loaded,
+            ["expired"] = expired,
+            ["expiringSoon"] = expiring,
+            ["failedReloads"] = failedReloads,
+        };
+        return status < worst ? status : worst;
     }
 }
