@@ -144,6 +144,29 @@ internal sealed class Clients : IDisposable
             },
             "clientcerthttp");
 
+    /// <summary>
+    /// A per-identity ClientCertHttp client (the PFX as identity <c>tenant-1</c>, no certificate of the client's own),
+    /// reached through <see cref="ClientCertHttp.Identities.IClientCertHttpClientFactory"/>: the identity lookup on
+    /// the request path.
+    /// </summary>
+    public HttpClient ClientCertHttpIdentity(bool retry)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddClientCertHttpClient("clientcerthttp-identities", o =>
+        {
+            o.Identities.Certificates["tenant-1"] = new ClientCertHttp.Certificates.ClientCertificateOptions { Path = PfxPath, Password = Password };
+            o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
+            o.ServerTrust.RootCertificatesPath = RootPath;
+            o.Retry.Enabled = retry;
+            o.Reload.Enabled = false;
+        });
+        var host = builder.Build();
+        host.Start();
+        _owned.Add(host);
+        return Own(host.Services.GetRequiredService<ClientCertHttp.Identities.IClientCertHttpClientFactory>().CreateClient("clientcerthttp-identities", "tenant-1"));
+    }
+
     public IHost NewClientCertHttpHost(bool retry, Uri? baseAddress = null, int warmupConnections = 0, Action<IServiceCollection>? more = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

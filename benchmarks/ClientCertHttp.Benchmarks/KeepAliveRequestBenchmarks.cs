@@ -16,6 +16,7 @@ public class KeepAliveRequestBenchmarks
     private HttpClient _clientCertHttpNoRetry = null!;
     private HttpClient _clientCertHttp = null!;
     private HttpClient _clientCertHttpNoLoggers = null!;
+    private HttpClient _clientCertHttpIdentity = null!;
     private Uri _uri = null!;
     private Version _version = null!;
 
@@ -34,7 +35,8 @@ public class KeepAliveRequestBenchmarks
         _clientCertHttpNoRetry = _clients.ClientCertHttp(retry: false);
         _clientCertHttp = _clients.ClientCertHttp(retry: true);
         _clientCertHttpNoLoggers = _clients.ClientCertHttp(retry: false, removeFactoryLoggers: true);
-        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp, _clientCertHttpNoLoggers })
+        _clientCertHttpIdentity = _clients.ClientCertHttpIdentity(retry: false);
+        foreach (var client in new[] { _handWritten, _factory, _clientCertHttpNoRetry, _clientCertHttp, _clientCertHttpNoLoggers, _clientCertHttpIdentity })
         {
             Check.Http(client, _uri, _version);
         }
@@ -57,6 +59,9 @@ public class KeepAliveRequestBenchmarks
 
     [Benchmark(Description = "ClientCertHttp, Retry:Enabled=false, RemoveAllLoggers()")]
     public Task<int> ClientCertHttpNoRetryNoLoggers() => Requests.SendAsync(_clientCertHttpNoLoggers, _uri, closeConnection: false, _version);
+
+    [Benchmark(Description = "ClientCertHttp per-identity client, identity from IClientCertHttpClientFactory, Retry:Enabled=false")]
+    public Task<int> ClientCertHttpIdentityNoRetry() => Requests.SendAsync(_clientCertHttpIdentity, _uri, closeConnection: false, _version);
 
     [Benchmark(Description = "ClientCertHttp, default retry")]
     public Task<int> ClientCertHttp() => Requests.SendAsync(_clientCertHttp, _uri, closeConnection: false, _version);
