@@ -131,6 +131,9 @@ internal static class ProbeDiagnoser
                     {
                         ServerCertificateFailureReason.NameMismatch => "The certificate does not name the host of the URL: use the host name it was issued for.",
                         ServerCertificateFailureReason.UntrustedRoot or ServerCertificateFailureReason.PartialChain => "Pass the root CA of the server's chain with --ca root.pem (a private CA is never in the system trust), or make the server send its intermediates.",
+                        ServerCertificateFailureReason.NameConstraintViolation or ServerCertificateFailureReason.MissingServerAuthenticationUsage
+                            or ServerCertificateFailureReason.CertificateSigningKeyAsServerCertificate or ServerCertificateFailureReason.WeakKey =>
+                            "The chain breaks a rule ClientCertHttp enforces beyond the platform (see README, \"Stricter than the platform\"): reissue the server's certificate, or set the ServerTrust relaxation the message names.",
                         _ => "Check the server's certificate (validity, host name, chain) and the roots given with --ca.",
                     });
             case HttpFailureCategory.ClientCertificateRejected when certificate.Source is null:

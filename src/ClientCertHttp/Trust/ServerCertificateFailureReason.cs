@@ -49,7 +49,10 @@ public enum ServerCertificateFailureReason
     /// <summary>The server's certificate is signed with SHA-1 or MD5 (see <see cref="ServerTrustOptions.AllowSha1SignedServerCertificate"/>).</summary>
     WeakSignatureAlgorithm,
 
-    /// <summary>The server's certificate has an RSA key smaller than <see cref="ServerTrustOptions.MinimumRsaKeySize"/>.</summary>
+    /// <summary>
+    /// A certificate of the chain (the server's own, an intermediate or the root) has a weak key: RSA smaller than
+    /// <see cref="ServerTrustOptions.MinimumRsaKeySize"/>, an elliptic curve under 256 bits (such as P-192), or DSA.
+    /// </summary>
     WeakKey,
 
     /// <summary>The server's certificate has no subject alternative name (see <see cref="ServerTrustOptions.AllowServerCertificateWithoutSubjectAlternativeName"/>).</summary>
@@ -57,4 +60,17 @@ public enum ServerCertificateFailureReason
 
     /// <summary>The server's certificate is a CA certificate (see <see cref="ServerTrustOptions.AllowCertificateAuthorityAsServerCertificate"/>).</summary>
     CertificateAuthorityAsServerCertificate,
+
+    /// <summary>
+    /// A name of the server's certificate lies outside what the name constraints of a CA of its chain permit, or inside
+    /// what they exclude — a wildcard name counts with every name it can match — or a CA's name constraints cannot be
+    /// read (see <see cref="ServerTrustOptions.AllowWildcardNameConstraintOverlap"/>).
+    /// </summary>
+    NameConstraintViolation,
+
+    /// <summary>The server's certificate has no extended key usage extension, so nothing says it is for TLS server authentication (see <see cref="ServerTrustOptions.AllowServerCertificateWithoutExtendedKeyUsage"/>).</summary>
+    MissingServerAuthenticationUsage,
+
+    /// <summary>The server's certificate may sign certificates (key usage keyCertSign) although it is not a CA certificate (see <see cref="ServerTrustOptions.AllowCertificateSigningKeyAsServerCertificate"/>).</summary>
+    CertificateSigningKeyAsServerCertificate,
 }

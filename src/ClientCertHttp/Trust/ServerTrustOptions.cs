@@ -152,10 +152,15 @@ public sealed class ServerTrustOptions
     public bool AllowSha1SignedServerCertificate { get; set; }
 
     /// <summary>
-    /// Gets or sets the smallest RSA key, in bits, accepted in the server's certificate. Smaller keys are rejected as
-    /// <see cref="ServerCertificateFailureReason.WeakKey"/>; the platform accepts them.
+    /// Gets or sets the smallest RSA key, in bits, accepted in any certificate of the server's chain: its own, the
+    /// intermediates and the root. Smaller keys are rejected as <see cref="ServerCertificateFailureReason.WeakKey"/>;
+    /// the platform accepts them.
     /// </summary>
     /// <value>The default value is 2048.</value>
+    /// <remarks>
+    /// The same rule rejects, with no relaxation, an elliptic-curve key on a curve under 256 bits (P-192 gives about 96
+    /// bits of security) and any DSA key (withdrawn from FIPS 186-5) anywhere in the chain; the platform accepts both.
+    /// </remarks>
     public int MinimumRsaKeySize { get; set; } = 2048;
 
     /// <summary>
@@ -164,6 +169,13 @@ public sealed class ServerTrustOptions
     /// by default as <see cref="ServerCertificateFailureReason.MissingSubjectAlternativeName"/>, as browsers do.
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// Only a certificate with no subject alternative name extension at all may then match by its common name. When the
+    /// extension is present, the common name is never matched (RFC 6125), whatever this setting says: a certificate
+    /// whose subject alternative names hold only URIs or e-mail addresses (as many SPIFFE certificates do), or only an
+    /// IP address while the client connects by name, is rejected as
+    /// <see cref="ServerCertificateFailureReason.NameMismatch"/> even though the platform matches its common name.
+    /// </remarks>
     public bool AllowServerCertificateWithoutSubjectAlternativeName { get; set; }
 
     /// <summary>
@@ -173,7 +185,48 @@ public sealed class ServerTrustOptions
     /// could issue certificates for any name under the same root.
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>When set, the CA certificate's own key usages (keyCertSign) are accepted with it.</remarks>
     public bool AllowCertificateAuthorityAsServerCertificate { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a server certificate that is not a CA certificate but whose key usage
+    /// includes keyCertSign is accepted. The platform accepts it; ClientCertHttp rejects it by default as
+    /// <see cref="ServerCertificateFailureReason.CertificateSigningKeyAsServerCertificate"/>: its key is meant to sign
+    /// certificates, and a key that signs certificates does not belong on a server.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowCertificateSigningKeyAsServerCertificate { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a server certificate without an extended key usage extension is
+    /// accepted. The platform accepts it (no extension means any usage); ClientCertHttp rejects it by default as
+    /// <see cref="ServerCertificateFailureReason.MissingServerAuthenticationUsage"/>, and requires the serverAuth usage
+    /// (1.3.6.1.5.5.7.3.1) as the CA/Browser Forum does. For legacy private CAs that issue server certificates without
+    /// the extension.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// A certificate whose extension lists other usages but not serverAuth — only anyExtendedKeyUsage, for example — is
+    /// rejected as <see cref="ServerCertificateFailureReason.NotValidForServerAuthentication"/> whatever this says (the
+    /// platform rejects it too).
+    /// </remarks>
+    public bool AllowServerCertificateWithoutExtendedKeyUsage { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a wildcard DNS name of the server's certificate (<c>*.example.com</c>) is
+    /// judged against the name constraints of its CAs only as the literal text, as the platform judges it. By default
+    /// ClientCertHttp judges a wildcard by every name it can match, and rejects as
+    /// <see cref="ServerCertificateFailureReason.NameConstraintViolation"/> a wildcard that can match a name an excluded
+    /// subtree holds (<c>*.example.com</c> under an exclusion of <c>bad.example.com</c>) or one a permitted subtree does
+    /// not hold.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// ClientCertHttp evaluates the DNS and IP address name constraints of every CA of the built chain (intermediates and
+    /// root) over every DNS name and IP address of the server's certificate. Names without wildcards, and a name
+    /// constraints extension that cannot be read, are rejected whatever this says.
+    /// </remarks>
+    public bool AllowWildcardNameConstraintOverlap { get; set; }
 
     /// <summary>
     /// Gets or sets a value indicating whether the client's <see cref="IServerCertificateValidator"/>s replace the
@@ -185,9 +238,10 @@ public sealed class ServerTrustOptions
     /// (<see cref="ServerCertificateValidationContext.BuiltInFailure"/> says why), and the certificate is accepted
     /// when every validator returns <see cref="ServerCertificateValidationResult.Accept"/>. The client then trusts
     /// whatever chains its validators trust: use it only for validation the built-in checks cannot express. Only the
-    /// verdict on the chain is replaced: the host name check, <see cref="PinnedPublicKeys"/>,
-    /// <see cref="AllowedServerIdentities"/> and the leaf rules (signature algorithm, key size, subject alternative
-    /// name, CA-as-leaf) reject a certificate whatever the validators say (only
+    /// verdict on the chain is replaced (the platform's, and ClientCertHttp's name constraint and CA key rules): the host
+    /// name check, <see cref="PinnedPublicKeys"/>, <see cref="AllowedServerIdentities"/> and the leaf rules (signature
+    /// algorithm, key size, subject alternative name, CA-as-leaf, keyCertSign, extended key usage) reject a certificate
+    /// whatever the validators say (only
     /// <see cref="DangerousAcceptAnyServerCertificate"/> turns the host name check off). Requires at least one validator and logs a
     /// warning at startup.
     /// </remarks>

@@ -35,7 +35,10 @@ public sealed class ServerTrustOptionsTests(ClientCertFixture fixture) : IClassF
                   "AllowSha1SignedServerCertificate": true,
                   "MinimumRsaKeySize": 3072,
                   "AllowServerCertificateWithoutSubjectAlternativeName": true,
-                  "AllowCertificateAuthorityAsServerCertificate": true
+                  "AllowCertificateAuthorityAsServerCertificate": true,
+                  "AllowCertificateSigningKeyAsServerCertificate": true,
+                  "AllowServerCertificateWithoutExtendedKeyUsage": true,
+                  "AllowWildcardNameConstraintOverlap": true
                 }
             } }
             """);
@@ -53,6 +56,9 @@ public sealed class ServerTrustOptionsTests(ClientCertFixture fixture) : IClassF
         trust.MinimumRsaKeySize.Should().Be(3072);
         trust.AllowServerCertificateWithoutSubjectAlternativeName.Should().BeTrue();
         trust.AllowCertificateAuthorityAsServerCertificate.Should().BeTrue();
+        trust.AllowCertificateSigningKeyAsServerCertificate.Should().BeTrue();
+        trust.AllowServerCertificateWithoutExtendedKeyUsage.Should().BeTrue();
+        trust.AllowWildcardNameConstraintOverlap.Should().BeTrue();
 
         var policy = PrimaryHandler(host).SslOptions.CertificateChainPolicy!;
         policy.TrustMode.Should().Be(X509ChainTrustMode.System);

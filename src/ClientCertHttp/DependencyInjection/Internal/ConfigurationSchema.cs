@@ -49,6 +49,9 @@ internal static class ConfigurationSchema
             Value(nameof(ServerTrustOptions.MinimumRsaKeySize)),
             Value(nameof(ServerTrustOptions.AllowServerCertificateWithoutSubjectAlternativeName)),
             Value(nameof(ServerTrustOptions.AllowCertificateAuthorityAsServerCertificate)),
+            Value(nameof(ServerTrustOptions.AllowCertificateSigningKeyAsServerCertificate)),
+            Value(nameof(ServerTrustOptions.AllowServerCertificateWithoutExtendedKeyUsage)),
+            Value(nameof(ServerTrustOptions.AllowWildcardNameConstraintOverlap)),
             Value(nameof(ServerTrustOptions.ValidatorsReplaceBuiltInVerdict)))),
         Nested(nameof(ClientCertHttpOptions.Reload), new Section(
             Value(nameof(ClientCertificateReloadOptions.Enabled)),

@@ -115,6 +115,9 @@ internal sealed class ClientCertHttpInstruments
         ServerCertificateFailureReason.WeakKey => "weak_key",
         ServerCertificateFailureReason.MissingSubjectAlternativeName => "missing_subject_alternative_name",
         ServerCertificateFailureReason.CertificateAuthorityAsServerCertificate => "certificate_authority_as_server_certificate",
+        ServerCertificateFailureReason.NameConstraintViolation => "name_constraint_violation",
+        ServerCertificateFailureReason.MissingServerAuthenticationUsage => "missing_server_authentication_usage",
+        ServerCertificateFailureReason.CertificateSigningKeyAsServerCertificate => "certificate_signing_key_as_server_certificate",
         _ => ClientCertHttpMetricValues.Other,
     };
 

@@ -17,7 +17,13 @@ internal sealed class ServerCertificateVerifier
 {
     private const string SubjectAlternativeNameOid = "2.5.29.17";
     private const string BasicConstraintsOid = "2.5.29.19";
+    private const string KeyUsageOid = "2.5.29.15";
+    private const string ExtendedKeyUsageOid = "2.5.29.37";
+    private const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
     private const string RsaOid = "1.2.840.113549.1.1.1";
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
+    private const string DsaOid = "1.2.840.10040.4.1";
+    private const int MinimumEcKeySize = 256;
 
     // sha1RSA, ecdsa-with-SHA1, dsa-with-sha1, md5RSA, md2RSA.
     internal static readonly HashSet<string> WeakSignatureAlgorithms =
@@ -29,10 +35,13 @@ internal sealed class ServerCertificateVerifier
     private readonly ILogger _logger;
     private readonly ClientCertHttpInstruments? _instruments;
 
-    // The DER of the last leaf that passed the leaf-only checks (strictness and allowed identities), which depend on
-    // nothing but the leaf's bytes and the settings. A client usually talks to few servers, so the same certificate
-    // comes back on every handshake; comparing bytes avoids re-reading its extensions, which allocates.
-    private volatile byte[]? _lastAcceptedLeaf;
+    // The last leaf (with the host it was checked for) that passed the leaf checks (strictness, host name against the
+    // subject alternative names, allowed identities), and the last chain (every element's DER, leaf first) that passed
+    // the chain checks (CA keys, name constraints): they depend on nothing but those bytes and the settings. A client
+    // usually talks to few servers, so the same certificates come back on every handshake; comparing bytes avoids
+    // re-reading their extensions and keys, which allocates.
+    private volatile AcceptedLeaf? _lastAcceptedLeaf;
+    private volatile byte[][]? _lastAcceptedChain;
 
     public ServerCertificateVerifier(string clientName, ServerTrustSettings settings, IServerCertificateValidator[] validators, ILogger logger, ClientCertHttpInstruments? instruments = null)
     {
@@ -88,8 +97,8 @@ internal sealed class ServerCertificateVerifier
         {
             // Validators may replace the verdict on the chain (with the explicit opt-in), never the rules that do not
             // depend on it: pins, allowed identities and the leaf rules run whatever the chain's verdict.
-            var chainFailure = CheckChain(chain, sslPolicyErrors);
-            var otherFailure = CheckLeafOnce(leaf) ?? CheckPins(leaf, chain, leafOnly: false);
+            var chainFailure = CheckChain(chain, sslPolicyErrors) ?? CheckChainElementsOnce(chain);
+            var otherFailure = CheckLeafOnce(leaf, targetHost) ?? CheckPins(leaf, chain, leafOnly: false);
             // With validators that may replace the chain's verdict, the rule they cannot waive is the one to report.
             failure = _settings.ValidatorsReplaceBuiltInVerdict ? otherFailure ?? chainFailure : chainFailure ?? otherFailure;
 
@@ -250,15 +259,9 @@ internal sealed class ServerCertificateVerifier
                 $"the certificate is signed with {leaf.SignatureAlgorithm.FriendlyName ?? leaf.SignatureAlgorithm.Value}, which is no longer collision resistant (ServerTrust:AllowSha1SignedServerCertificate relaxes this).");
         }
 
-        if (string.Equals(leaf.PublicKey.Oid.Value, RsaOid, StringComparison.Ordinal))
+        if (DescribeWeakKey(leaf) is { } weakKey)
         {
-            using var rsa = leaf.GetRSAPublicKey();
-            if (rsa is not null && rsa.KeySize < _settings.MinimumRsaKeySize)
-            {
-                return new Failure(
-                    ServerCertificateFailureReason.WeakKey,
-                    $"its RSA key has {rsa.KeySize} bits, fewer than the {_settings.MinimumRsaKeySize} required (ServerTrust:MinimumRsaKeySize).");
-            }
+            return new Failure(ServerCertificateFailureReason.WeakKey, $"it has {weakKey}.");
         }
 
         if (!_settings.AllowWithoutSubjectAlternativeName && !HasDnsOrIpName(leaf, out var sanPresent))
@@ -270,14 +273,191 @@ internal sealed class ServerCertificateVerifier
                     : "it has no subject alternative name, so its host name could only match the common name, which RFC 6125 and browsers no longer accept (ServerTrust:AllowServerCertificateWithoutSubjectAlternativeName relaxes this).");
         }
 
-        if (!_settings.AllowCertificateAuthority && leaf.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
+        var isCertificateAuthority = leaf.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true };
+        if (!_settings.AllowCertificateAuthority && isCertificateAuthority)
         {
             return new Failure(
                 ServerCertificateFailureReason.CertificateAuthorityAsServerCertificate,
                 "it is a CA certificate (basic constraints CA:TRUE); a server that holds a CA key can issue certificates for other names (ServerTrust:AllowCertificateAuthorityAsServerCertificate relaxes this).");
         }
 
+        // A CA certificate accepted as the server's carries keyCertSign by definition: that relaxation covers it.
+        if (!_settings.AllowCertificateSigningKey && !isCertificateAuthority
+            && leaf.Extensions[KeyUsageOid] is X509KeyUsageExtension usage && (usage.KeyUsages & X509KeyUsageFlags.KeyCertSign) != 0)
+        {
+            return new Failure(
+                ServerCertificateFailureReason.CertificateSigningKeyAsServerCertificate,
+                "its key usage includes keyCertSign although it is not a CA certificate: its key is meant to sign certificates, not to serve TLS (ServerTrust:AllowCertificateSigningKeyAsServerCertificate relaxes this).");
+        }
+
+        return CheckExtendedKeyUsage(leaf);
+    }
+
+    /// <summary>
+    /// Requires serverAuth in the leaf's extended key usage. The platform takes a missing extension for "any usage", and
+    /// its verdict on a present one is the chain's, which validators may replace; this rule is the leaf's own.
+    /// </summary>
+    private Failure? CheckExtendedKeyUsage(X509Certificate2 leaf)
+    {
+        if (leaf.Extensions[ExtendedKeyUsageOid] is not { } extension)
+        {
+            return _settings.AllowWithoutExtendedKeyUsage
+                ? null
+                : new Failure(
+                    ServerCertificateFailureReason.MissingServerAuthenticationUsage,
+                    "it has no extended key usage extension, so nothing says it is meant for TLS server authentication; a server certificate must list serverAuth (1.3.6.1.5.5.7.3.1) (ServerTrust:AllowServerCertificateWithoutExtendedKeyUsage relaxes this).");
+        }
+
+        try
+        {
+            var usages = extension as X509EnhancedKeyUsageExtension ?? new X509EnhancedKeyUsageExtension(extension, extension.Critical);
+            foreach (var oid in usages.EnhancedKeyUsages)
+            {
+                if (string.Equals(oid.Value, ServerAuthenticationOid, StringComparison.Ordinal))
+                {
+                    return null;
+                }
+            }
+        }
+        catch (CryptographicException)
+        {
+            // A malformed extension lists nothing.
+        }
+
+        return new Failure(
+            ServerCertificateFailureReason.NotValidForServerAuthentication,
+            "its extended key usage does not list serverAuth (1.3.6.1.5.5.7.3.1); anyExtendedKeyUsage alone does not make a server certificate.");
+    }
+
+    /// <summary>
+    /// Says what is weak about the certificate's key ("an RSA key of 1024 bits, …"), or <see langword="null"/>: RSA
+    /// under the configured minimum, an elliptic curve under 256 bits, or DSA. Other algorithms are the platform's.
+    /// </summary>
+    private string? DescribeWeakKey(X509Certificate2 certificate)
+    {
+        switch (certificate.PublicKey.Oid.Value)
+        {
+            case RsaOid:
+                using (var rsa = certificate.GetRSAPublicKey())
+                {
+                    return rsa is not null && rsa.KeySize < _settings.MinimumRsaKeySize
+                        ? $"an RSA key of {rsa.KeySize} bits, fewer than the {_settings.MinimumRsaKeySize} required (ServerTrust:MinimumRsaKeySize)"
+                        : null;
+                }
+
+            case EcPublicKeyOid:
+                try
+                {
+                    using var ec = certificate.GetECDsaPublicKey();
+                    return ec is not null && ec.KeySize < MinimumEcKeySize
+                        ? $"an elliptic-curve key on a {ec.KeySize}-bit curve; at least {MinimumEcKeySize} bits (P-256) are required"
+                        : null;
+                }
+                catch (CryptographicException)
+                {
+                    // A curve the platform cannot load is the platform's to judge, as for any other unknown algorithm.
+                    return null;
+                }
+
+            case DsaOid:
+                return "a DSA key; DSA is withdrawn (FIPS 186-5) and no longer accepted";
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The checks of the CA certificates of the chain: their keys, and their name constraints over the leaf's names.</summary>
+    private Failure? CheckChainElementsOnce(X509Chain chain)
+    {
+        var elements = chain.ChainElements;
+        if (_lastAcceptedChain is { } known && SameChain(known, elements))
+        {
+            return null;
+        }
+
+        for (var i = 1; i < elements.Count; i++)
+        {
+            var certificate = elements[i].Certificate;
+            if (DescribeWeakKey(certificate) is { } weakKey)
+            {
+                var role = i == elements.Count - 1 ? "root" : "intermediate";
+                return new Failure(ServerCertificateFailureReason.WeakKey, $"its chain's {role} '{certificate.Subject}' has {weakKey}.");
+            }
+        }
+
+        if (NameConstraints.Check(elements, _settings.AllowWildcardNameConstraintOverlap) is { } violation)
+        {
+            return new Failure(ServerCertificateFailureReason.NameConstraintViolation, violation);
+        }
+
+        var accepted = new byte[elements.Count][];
+        for (var i = 0; i < accepted.Length; i++)
+        {
+            accepted[i] = elements[i].Certificate.RawData;
+        }
+
+        _lastAcceptedChain = accepted;
         return null;
+    }
+
+    private static bool SameChain(byte[][] known, X509ChainElementCollection elements)
+    {
+        if (known.Length != elements.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < known.Length; i++)
+        {
+            if (!elements[i].Certificate.RawDataMemory.Span.SequenceEqual(known[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Never lets the common name stand in for the host name when the leaf has a subject alternative name extension
+    /// (RFC 6125 section 6.4.4). The platform falls back to the common name when the extension holds no entry of the
+    /// host's kind: only URIs, or only IP addresses for a host name, or only DNS names for an IP address.
+    /// </summary>
+    private static Failure? CheckHostName(X509Certificate2 leaf, string targetHost)
+    {
+        if (targetHost.Length == 0 || leaf.Extensions[SubjectAlternativeNameOid] is null)
+        {
+            return null;
+        }
+
+        bool matches;
+        try
+        {
+            var host = System.Net.IPAddress.TryParse(targetHost, out _) ? targetHost : IdnHost(targetHost);
+            matches = leaf.MatchesHostname(host, allowWildcards: true, allowCommonName: false);
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            matches = false;
+        }
+
+        return matches
+            ? null
+            : new Failure(
+                ServerCertificateFailureReason.NameMismatch,
+                $"none of its subject alternative names matches the host '{targetHost}'; only its common name does, and the common name is never matched when a subject alternative name extension is present (RFC 6125).");
+    }
+
+    private static string IdnHost(string host)
+    {
+        try
+        {
+            return new System.Globalization.IdnMapping().GetAscii(host);
+        }
+        catch (ArgumentException)
+        {
+            return host;
+        }
     }
 
     /// <summary>
@@ -305,18 +485,18 @@ internal sealed class ServerCertificateVerifier
         }
     }
 
-    private Failure? CheckLeafOnce(X509Certificate2 leaf)
+    private Failure? CheckLeafOnce(X509Certificate2 leaf, string targetHost)
     {
         var raw = leaf.RawDataMemory.Span;
-        if (_lastAcceptedLeaf is { } known && raw.SequenceEqual(known))
+        if (_lastAcceptedLeaf is { } known && string.Equals(known.Host, targetHost, StringComparison.Ordinal) && raw.SequenceEqual(known.Der))
         {
             return null;
         }
 
-        var failure = CheckLeaf(leaf) ?? CheckIdentities(leaf);
+        var failure = CheckLeaf(leaf) ?? CheckHostName(leaf, targetHost) ?? CheckIdentities(leaf);
         if (failure is null)
         {
-            _lastAcceptedLeaf = raw.ToArray();
+            _lastAcceptedLeaf = new AcceptedLeaf(raw.ToArray(), targetHost);
         }
 
         return failure;
@@ -383,4 +563,6 @@ internal sealed class ServerCertificateVerifier
     }
 
     private readonly record struct Failure(ServerCertificateFailureReason Reason, string Detail);
+
+    private sealed record AcceptedLeaf(byte[] Der, string Host);
 }

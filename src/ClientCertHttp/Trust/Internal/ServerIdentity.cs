@@ -104,6 +104,15 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
     {
         dnsNames = [];
         uris = [];
+        ReadSubjectAlternativeNames(certificate, dnsNames, uris, ipAddresses: null);
+    }
+
+    /// <summary>
+    /// Adds the dNSName ([2]), uniformResourceIdentifier ([6]) and iPAddress ([7], the raw 4 or 16 bytes) entries of the
+    /// SAN extension to the lists given; a malformed extension adds nothing.
+    /// </summary>
+    internal static void ReadSubjectAlternativeNames(X509Certificate2 certificate, List<string> dnsNames, List<string>? uris, List<byte[]>? ipAddresses)
+    {
         var extension = certificate.Extensions[SubjectAlternativeNameOid];
         if (extension is null)
         {
@@ -117,6 +126,7 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
             reader.ThrowIfNotEmpty();
             var dnsTag = new Asn1Tag(TagClass.ContextSpecific, 2);
             var uriTag = new Asn1Tag(TagClass.ContextSpecific, 6);
+            var ipTag = new Asn1Tag(TagClass.ContextSpecific, 7);
             while (names.HasData)
             {
                 var tag = names.PeekTag();
@@ -124,9 +134,13 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
                 {
                     dnsNames.Add(names.ReadCharacterString(UniversalTagNumber.IA5String, dnsTag));
                 }
-                else if (tag.HasSameClassAndValue(uriTag))
+                else if (uris is not null && tag.HasSameClassAndValue(uriTag))
                 {
                     uris.Add(names.ReadCharacterString(UniversalTagNumber.IA5String, uriTag));
+                }
+                else if (ipAddresses is not null && tag.HasSameClassAndValue(ipTag))
+                {
+                    ipAddresses.Add(names.ReadOctetString(ipTag));
                 }
                 else
                 {
@@ -138,7 +152,8 @@ internal sealed record ServerIdentity(ServerIdentityKind Kind, string Value, str
         {
             // A malformed extension matches nothing; the platform's own name check has already judged it.
             dnsNames.Clear();
-            uris.Clear();
+            uris?.Clear();
+            ipAddresses?.Clear();
         }
     }
 }

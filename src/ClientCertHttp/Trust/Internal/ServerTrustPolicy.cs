@@ -149,6 +149,9 @@ internal static class ServerTrustPolicy
             MinimumRsaKeySize = options.MinimumRsaKeySize,
             AllowWithoutSubjectAlternativeName = options.AllowServerCertificateWithoutSubjectAlternativeName,
             AllowCertificateAuthority = options.AllowCertificateAuthorityAsServerCertificate,
+            AllowCertificateSigningKey = options.AllowCertificateSigningKeyAsServerCertificate,
+            AllowWithoutExtendedKeyUsage = options.AllowServerCertificateWithoutExtendedKeyUsage,
+            AllowWildcardNameConstraintOverlap = options.AllowWildcardNameConstraintOverlap,
             ValidatorsReplaceBuiltInVerdict = options.ValidatorsReplaceBuiltInVerdict,
         };
     }

@@ -31,6 +31,12 @@ internal sealed class ServerTrustSettings : IDisposable
 
     public required bool AllowCertificateAuthority { get; init; }
 
+    public required bool AllowCertificateSigningKey { get; init; }
+
+    public required bool AllowWithoutExtendedKeyUsage { get; init; }
+
+    public required bool AllowWildcardNameConstraintOverlap { get; init; }
+
     public required bool ValidatorsReplaceBuiltInVerdict { get; init; }
 
     public void Dispose()
