@@ -36,7 +36,10 @@ namespace ClientCertHttp.Resilience;
 /// </description></item>
 /// <item><description>
 /// <see cref="HttpFailureCategory.ServerCertificateRejected"/>: an <see cref="AuthenticationException"/> saying the
-/// remote certificate is invalid (chain, host name, validity): this client's own trust checks said no.
+/// remote certificate is invalid (chain, host name, validity): this client's own trust checks said no; or a
+/// <see cref="CryptographicException"/> directly under a <see cref="HttpRequestError.SecureConnectionError"/>: the
+/// platform could not build the server's chain at all (on Linux, for example, when its name constraints are too many
+/// for OpenSSL to check).
 /// </description></item>
 /// <item><description>
 /// <see cref="HttpFailureCategory.TlsHandshakeFailed"/>: any other <see cref="AuthenticationException"/> or TLS alert.
@@ -93,6 +96,13 @@ public static partial class HttpFailureClassifier
         if (Find<ServerCertificateValidationException>(exception) is { } ownRejection)
         {
             return new(HttpFailureCategory.ServerCertificateRejected, $"this client's trust checks rejected the server's certificate ({ownRejection.Reason}): {ownRejection.Message}");
+        }
+
+        // The platform threw while building the server's chain, before any trust check could run: a chain it cannot
+        // evaluate is never trusted, and no retry changes it.
+        if (ChainBuildFailure.Find(exception) is { } chainBuild)
+        {
+            return new(HttpFailureCategory.ServerCertificateRejected, ChainBuildFailure.Describe(chainBuild));
         }
 
         // A TLS alert is the most specific evidence: OpenSSL's own words, read only from the innermost, native

@@ -7,7 +7,11 @@ namespace ClientCertHttp.Trust;
 /// <remarks>New values may be added in minor versions; treat unknown values as <see cref="InvalidChain"/>.</remarks>
 public enum ServerCertificateFailureReason
 {
-    /// <summary>The chain is invalid for a reason no other value describes (for example a bad signature).</summary>
+    /// <summary>
+    /// The chain is invalid for a reason no other value describes (for example a bad signature), or the platform could
+    /// not build it at all (it threw a <see cref="System.Security.Cryptography.CryptographicException"/>, as OpenSSL-based
+    /// .NET does for a chain whose name constraints are too many to check).
+    /// </summary>
     InvalidChain = 0,
 
     /// <summary>The server sent no certificate.</summary>

@@ -29,7 +29,20 @@ public sealed class ServerCertificateValidationException : AuthenticationExcepti
         string? serverSubject,
         string? serverThumbprint,
         string detail)
-        : base(FormatMessage(clientName, reason, targetHost, serverSubject, serverThumbprint, detail))
+        : this(clientName, reason, targetHost, serverSubject, serverThumbprint, detail, innerException: null)
+    {
+    }
+
+    /// <summary>Initializes a new instance with the exception that made the chain unusable, if any.</summary>
+    internal ServerCertificateValidationException(
+        string clientName,
+        ServerCertificateFailureReason reason,
+        string targetHost,
+        string? serverSubject,
+        string? serverThumbprint,
+        string detail,
+        Exception? innerException)
+        : base(FormatMessage(clientName, reason, targetHost, serverSubject, serverThumbprint, detail), innerException)
     {
         ClientName = clientName;
         Reason = reason;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ClientCertHttp.Resilience;
 using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using ClientCertHttp.FunctionalTests.Trust;
@@ -275,6 +277,60 @@ public sealed class StricterThanPlatformTests(MtlsFixture fixture)
         await AssertAcceptedAsync(chain, useLocalhost: true);
         await AssertAcceptedAsync(chain);
     }
+
+    // 6. The platform throws while building the chain
+
+    [Fact]
+    public async Task ChainBuild_PlatformThrows_IsRejectedAsInvalidChainAndNotRetried()
+    {
+        // OpenSSL 3 gives up (X509_V_ERR_UNSPECIFIED) when constraints x names exceed 2^20, and .NET does not map that
+        // code: X509Chain.Build throws. The server sends its leaf only: the server's own chain build (for the intermediates
+        // it sends) would throw too. The client has the intermediate from IntermediateCertificatesPath.
+        using var chain = PathologicalNameConstraintsChain();
+        var intermediates = TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(Guid.NewGuid().ToString("N") + "-int.pem"), chain.Intermediate);
+
+        var platform = await PlatformVerdictAsync(chain, sendIntermediate: false);
+        platform.Should().BeOfType<HttpRequestException>().Which.InnerException.Should().BeOfType<CryptographicException>();
+
+        await using var server = await StartServerAsync(chain, sendIntermediate: false);
+        using var host = await StartClientAsync(chain, server, o => o.ServerTrust.IntermediateCertificatesPath = intermediates, useLocalhost: true);
+        var ex = await ServerTrustTests.RequestAndGetRejectionAsync(host, "payments");
+
+        ex.Reason.Should().Be(ServerCertificateFailureReason.InvalidChain);
+        ex.InnerException.Should().BeOfType<CryptographicException>();
+        ex.TargetHost.Should().Be("localhost");
+        ex.Detail.Should().Contain("could not build the server's certificate chain");
+        server.TotalConnectionCount.Should().Be(1, "a chain the platform cannot build is a trust failure, never retried");
+        server.Reports.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ChainBuild_PlatformThrowsWithRetriesOff_IsClassifiedAsAServerCertificateRejection()
+    {
+        using var chain = PathologicalNameConstraintsChain();
+        var intermediates = TestCertificateAuthority.WriteCertificatePem(fixture.Temp.Combine(Guid.NewGuid().ToString("N") + "-int.pem"), chain.Intermediate);
+        await using var server = await StartServerAsync(chain, sendIntermediate: false);
+        using var host = await StartClientAsync(chain, server, o =>
+        {
+            o.ServerTrust.IntermediateCertificatesPath = intermediates;
+            o.Retry.Enabled = false;
+        });
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        var act = () => client.GetAsync(new Uri("whoami", UriKind.Relative));
+
+        var thrown = (await act.Should().ThrowAsync<HttpRequestException>()).Which;
+        var classification = HttpFailureClassifier.Classify(thrown);
+        classification.Category.Should().Be(HttpFailureCategory.ServerCertificateRejected);
+        classification.IsTransient.Should().BeFalse();
+        classification.Description.Should().Contain("could not build the server's certificate chain");
+    }
+
+    private static TestChain PathologicalNameConstraintsChain() => TestChain.Create(o =>
+    {
+        o.IntermediateExtensions = [TestChain.NameConstraints(excludedDns: Enumerable.Range(0, 1030).Select(i => $"x{i}.excluded.test"))];
+        o.LeafDnsNames = [.. Enumerable.Range(0, 1030).Select(i => $"n{i}.example.test"), "localhost"];
+    });
 
     private async Task<ServerCertificateValidationException> AssertPlatformAcceptsLibraryRejectsAsync(TestChain chain, Action<ClientCertHttpOptions>? configure = null, bool useLocalhost = false)
     {

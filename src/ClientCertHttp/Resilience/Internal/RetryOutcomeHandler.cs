@@ -124,6 +124,12 @@ internal sealed class RetryOutcomeHandler(
     /// <summary>The failure path: classifies, diagnoses (once), logs, and throws the translated or the original exception.</summary>
     private async Task<HttpResponseMessage> FailAsync(HttpRequestMessage request, Exception failure, ClientCertHttpOptions options, RetryState? state, CancellationToken cancellationToken)
     {
+        if (failure is HttpRequestException original && ChainBuildFailure.Find(original) is { } chainBuild)
+        {
+            // The validation callback never ran: report the chain the platform could not build as a rejected chain.
+            failure = ChainBuildFailure.Translate(original, chainBuild, _clientName, request.RequestUri?.IdnHost ?? string.Empty, logger);
+        }
+
         var classification = state is not null && ReferenceEquals(failure, state.LastException) && state.LastClassification is { } last
             ? last
             : HttpFailureClassifier.Classify(failure);
