@@ -26,6 +26,7 @@ internal static partial class AllocationProfile
             ("ClientCertHttp, Retry:Enabled=false", clients.ClientCertHttp(retry: false)),
             ("ClientCertHttp, Retry:Enabled=false, RemoveAllLoggers()", clients.ClientCertHttp(retry: false, removeFactoryLoggers: true)),
             ("ClientCertHttp, default retry", clients.ClientCertHttp(retry: true)),
+            ("ClientCertHttp, default retry, RemoveAllLoggers()", clients.ClientCertHttp(retry: true, removeFactoryLoggers: true)),
             ("hand-written handler in IHttpClientFactory + the same retry pipeline (AddResilienceHandler)", clients.FactoryWithRetry()),
         ];
 

@@ -21,7 +21,7 @@ internal static class PairedProbe
     private const string NoRetry = "ClientCertHttp, Retry:Enabled=false";
     private const string FactoryRetry = "hand-written handler in IHttpClientFactory + the same retry pipeline (AddResilienceHandler)";
 
-    public static async Task<int> RunAsync(int rounds, int keepAliveBatch = 200, int handshakeBatch = 20)
+    public static async Task<int> RunAsync(int rounds, bool keepAliveOnly = false, int keepAliveBatch = 200, int handshakeBatch = 20)
     {
         Console.WriteLine($"# --paired: {rounds} rounds; each round runs every client once, in a shuffled order; {Environment.ProcessorCount} CPU(s) for the client process");
         using (var clients = Clients.Create())
@@ -38,6 +38,7 @@ internal static class PairedProbe
                     (NoRetry, clients.ClientCertHttp(retry: false)),
                     ("ClientCertHttp, Retry:Enabled=false, RemoveAllLoggers()", clients.ClientCertHttp(retry: false, removeFactoryLoggers: true)),
                     ("ClientCertHttp, default retry", clients.ClientCertHttp(retry: true)),
+                    ("ClientCertHttp, default retry, RemoveAllLoggers()", clients.ClientCertHttp(retry: true, removeFactoryLoggers: true)),
                     (FactoryRetry, clients.FactoryWithRetry()),
                 ];
                 foreach (var (_, client) in compared)
@@ -50,7 +51,7 @@ internal static class PairedProbe
             }
         }
 
-        foreach (var key in Enum.GetValues<ClientKey>())
+        foreach (var key in keepAliveOnly ? [] : Enum.GetValues<ClientKey>())
         {
             foreach (var tls in new[] { "1.2", "1.3" })
             {

@@ -8,6 +8,7 @@ using ClientCertHttp.Benchmarks;
 // fails the run. --rotation-latency: the per-request latency harness. --first-request-probe [hosts]: first-request
 // latency of many fresh hosts, and whether each opened a connection. --paired [rounds]: the keep-alive and
 // full-handshake comparisons interleaved round by round, with paired ratios and client and server CPU time.
+// (--paired [rounds] --keep-alive: the keep-alive comparisons only.)
 // --allocation-profile [requests]: the types a kept-alive request allocates, per client (GCAllocationTick samples).
 // --identity-scale [identities]: the per-identity client with thousands of identities (memory, first request, churn).
 // Anything else goes to BenchmarkDotNet.
@@ -39,7 +40,8 @@ if (args is ["--identity-scale", ..])
 
 if (args is ["--paired", ..])
 {
-    return await PairedProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 150);
+    var pairedRounds = args.Length > 1 && int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var r) ? r : 150;
+    return await PairedProbe.RunAsync(pairedRounds, keepAliveOnly: args.Contains("--keep-alive"));
 }
 
 if (args.Contains("--rotation-latency"))
