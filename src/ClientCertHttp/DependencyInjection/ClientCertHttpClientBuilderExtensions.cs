@@ -308,10 +308,14 @@ public static class ClientCertHttpClientBuilderExtensions
                 serviceProvider.GetRequiredKeyedService<ClientCertificateSource>(name),
                 serviceProvider.GetRequiredKeyedService<ClientCertificateIdentityPool>(name),
                 serviceProvider.GetRequiredService<FailureDiagnoser>(),
-                serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName)));
+                serviceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(ClientCertHttp.Diagnostics.Log.CategoryName),
+                serviceProvider.GetRequiredService<TimeProvider>()));
             builder.AddResilienceHandler(
                 ClientCertHttpResiliencePipeline.PipelineName,
                 (pipeline, context) => ClientCertHttpResiliencePipeline.Configure(pipeline, context, name));
+
+            // Inside the pipeline: replays a failed first attempt, which the handler above sent past the pipeline.
+            builder.AddHttpMessageHandler(static () => new FirstAttemptReplayHandler());
         }
 
         return builder;

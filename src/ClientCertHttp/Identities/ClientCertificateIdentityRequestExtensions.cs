@@ -15,7 +15,12 @@ public static class ClientCertificateIdentityRequestExtensions
     /// <returns>The same <paramref name="request"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="request"/> or <paramref name="identity"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="identity"/> is empty.</exception>
-    /// <remarks>An identity the client does not know fails the request with a <see cref="ClientCertificateException"/> (<see cref="ClientCertificateFailureReason.UnknownIdentity"/>); it is never sent without a certificate.</remarks>
+    /// <remarks>
+    /// An identity the client does not know fails the request with a <see cref="ClientCertificateException"/>
+    /// (<see cref="ClientCertificateFailureReason.UnknownIdentity"/>); it is never sent without a certificate. A client
+    /// configured without identities does not read the request's options (reading them creates them, which every
+    /// request would pay): there the identity is not looked at and the request goes with the client's own certificate.
+    /// </remarks>
     public static HttpRequestMessage SetClientCertificateIdentity(this HttpRequestMessage request, string identity)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -227,6 +227,72 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
     }
 
     [Fact]
+    public async Task Get_EveryAttemptTooSlow_TotalTimeoutCountsFromTheFirstAttempt()
+    {
+        // The first attempt is sent past the pipeline (issue 18): the total timeout must still count from its start.
+        // Fake clock: attempt 1 runs 0-10 s and times out, attempt 2 starts at 11 s and is cut by the total at 15 s.
+        // Counted from the pipeline's entry instead (10 s), the total would end at 25 s, after a third attempt.
+        var arrivals = 0;
+        await using var server = await StartServerAsync(async context =>
+        {
+            Interlocked.Increment(ref arrivals);
+            return await HoldUntilAbortedAsync(context);
+        });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var host = await StartClientAsync(server, configure: o =>
+        {
+            o.Retry.AttemptTimeout = TimeSpan.FromSeconds(10);
+            o.Retry.TotalTimeout = TimeSpan.FromSeconds(15);
+            o.Retry.Delay = TimeSpan.FromSeconds(1);
+            o.Retry.BackoffType = Polly.DelayBackoffType.Constant;
+        }, services: s => s.AddSingleton<TimeProvider>(clock));
+        using var client = CreateClient(host);
+
+        var send = client.GetAsync(WhoAmI);
+        var realTime = Stopwatch.StartNew();
+        while (!send.IsCompleted && realTime.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            // The clock moves only while the latest attempt is at the server, or between attempts (the delay), so
+            // no attempt times out before it arrives, however slow the machine.
+            var elapsed = clock.GetUtcNow() - clock.Start;
+            var expected = elapsed < TimeSpan.FromSeconds(10) ? 1 : elapsed >= TimeSpan.FromSeconds(11) ? 2 : 0;
+            if (expected == 0 || Volatile.Read(ref arrivals) >= expected)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(100));
+            }
+
+            await Task.Delay(10);
+        }
+
+        var act = () => send;
+        (await act.Should().ThrowAsync<Polly.Timeout.TimeoutRejectedException>()).Which.Timeout.Should().Be(TimeSpan.FromSeconds(15));
+        Volatile.Read(ref arrivals).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Get_CallerCancelsDuringTheFirstAttempt_GetsTheCancellationAndNothingIsRetried()
+    {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartServerAsync(async context =>
+        {
+            arrived.TrySetResult();
+            return await HoldUntilAbortedAsync(context);
+        });
+        using var host = await StartClientAsync(server);
+        using var client = CreateClient(host);
+        using var cancellation = new CancellationTokenSource();
+
+        var send = client.GetAsync(WhoAmI, cancellation.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cancellation.CancelAsync();
+
+        var act = () => send;
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        server.Reports.Should().ContainSingle();
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().NotContain(r => r.Id.Id == 30, "a canceled request is not a failure to report");
+    }
+
+    [Fact]
     public async Task Post_ServiceUnavailable_IsNotRetriedByDefault()
     {
         await using var server = await StartServerAsync(context => RespondAsync(context, StatusCodes.Status503ServiceUnavailable));
@@ -434,6 +500,21 @@ public sealed class RetryPipelineTests(MtlsFixture fixture)
     }
 
     private static HttpClient CreateClient(IHost host) => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+    /// <summary>Keeps the request open until the client gives up on it.</summary>
+    private static async Task<bool> HoldUntilAbortedAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up on this attempt.
+        }
+
+        return true;
+    }
 
     private static async Task<bool> RespondAsync(HttpContext context, int status, string? body = null)
     {

@@ -26,6 +26,6 @@ internal sealed class ClientCertificateHandlerFactory(
         ArgumentNullException.ThrowIfNull(primaryHandler);
         var source = sources.Get(clientName);
         var rotating = new RotatingClientCertificateHandler(source, primaryHandler, _logger);
-        return new RetryOutcomeHandler(source, sources.GetIdentities(clientName), diagnoser, _logger, forwarding: true) { InnerHandler = rotating };
+        return new RetryOutcomeHandler(source, sources.GetIdentities(clientName), diagnoser, _logger, TimeProvider.System, forwarding: true) { InnerHandler = rotating };
     }
 }

@@ -32,7 +32,24 @@ internal static class ClientCertHttpResiliencePipeline
         var timeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
 
         builder
-            .AddTimeout(new HttpTimeoutStrategyOptions { Name = "TotalTimeout", Timeout = options.TotalTimeout })
+            .AddTimeout(new HttpTimeoutStrategyOptions
+            {
+                Name = "TotalTimeout",
+                Timeout = options.TotalTimeout,
+
+                // The first attempt ran before the request entered the pipeline: the total counts from its start.
+                TimeoutGenerator = args => ValueTask.FromResult(RemainingTotal(args.Context, options.TotalTimeout, timeProvider)),
+                OnTimeout = args =>
+                {
+                    // Polly reports the generated (remaining) time; RetryOutcomeHandler reports the configured total.
+                    if (RetryState.From(args.Context.GetRequestMessage()) is { } state)
+                    {
+                        state.TotalTimedOut = true;
+                    }
+
+                    return default;
+                },
+            })
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 Name = "Retry",
@@ -115,6 +132,24 @@ internal static class ClientCertHttpResiliencePipeline
                 return false;
         }
     }
+
+    /// <summary>
+    /// What is left of the total timeout for a request whose first attempt ran past the pipeline; never zero, which
+    /// would mean no timeout at all: a request out of time still enters, and its first outcome decides (a failure that
+    /// would be retried meets the expired timeout instead).
+    /// </summary>
+    private static TimeSpan RemainingTotal(ResilienceContext context, TimeSpan total, TimeProvider timeProvider)
+    {
+        if (RetryState.From(context.GetRequestMessage())?.StartedAt is not { } startedAt)
+        {
+            return total;
+        }
+
+        var remaining = total - timeProvider.GetElapsedTime(startedAt);
+        return remaining > MinimumRemaining ? remaining : MinimumRemaining;
+    }
+
+    private static readonly TimeSpan MinimumRemaining = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Tells whether the certificate was refused during the TLS handshake, that is before the request was sent.</summary>
     private static bool RefusedDuringHandshake(Outcome<HttpResponseMessage> outcome) =>

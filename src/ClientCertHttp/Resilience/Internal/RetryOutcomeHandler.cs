@@ -1,16 +1,22 @@
 using System.Net.Http;
 using ClientCertHttp.Certificates;
+using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
 using Microsoft.Extensions.Logging;
+using Polly.Timeout;
 
 namespace ClientCertHttp.Resilience;
 
 /// <summary>
-/// Sits just outside the client's retry pipeline. Gives the pipeline a <see cref="RetryState"/> for each request,
-/// logs and counts every request the pipeline gave up on with its classification, and turns certificate and trust
-/// failures into a <see cref="ClientCertHttpRequestException"/> that names the client and the certificate.
+/// Sits just outside the client's retry pipeline. Sends each request's first attempt itself, past the pipeline, and
+/// returns a successful response from there: the success path costs one async frame and the attempt's timeout, not
+/// the pipeline's strategies. Only a failed first attempt enters the pipeline, with a <see cref="RetryState"/> that
+/// carries its outcome (<see cref="FirstAttemptReplayHandler"/> replays it to the pipeline), so that the pipeline
+/// decides about it, and about every later attempt, as if it had sent it. Logs and counts every request the pipeline
+/// gave up on with its classification, and turns certificate and trust failures into a
+/// <see cref="ClientCertHttpRequestException"/> that names the client and the certificate.
 /// </summary>
 /// <remarks>
 /// With <c>forwarding</c> it sits on a pipeline with no retries at all (a reverse proxy's: a proxied request is sent
@@ -21,10 +27,11 @@ internal sealed class RetryOutcomeHandler(
     ClientCertHttp.Identities.ClientCertificateIdentityPool identities,
     FailureDiagnoser diagnoser,
     ILogger logger,
+    TimeProvider timeProvider,
     bool forwarding = false) : DelegatingHandler
 {
     private readonly string _clientName = source.ClientName;
-    private HttpMessageInvoker? _pastEmptyPipeline;
+    private PipelineShape? _shape;
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -39,38 +46,99 @@ internal sealed class RetryOutcomeHandler(
         {
             // Retries off: the pipeline below is empty, so it is skipped, together with the resilience context and
             // async frame it would cost every request. No allocation, no await here.
-            return PastEmptyPipeline().SendAsync(request, cancellationToken);
+            return Shape().Next.SendAsync(request, cancellationToken);
         }
 
         return SendWithRetriesAsync(request, options, cancellationToken);
     }
 
     /// <summary>
-    /// The handler after the client's resilience handler, which AddClientCertificate adds right below this one. Any
-    /// other shape (a handler pipeline rearranged by other code) keeps the full path.
+    /// The handler after the client's resilience handler and its <see cref="FirstAttemptReplayHandler"/>, which
+    /// AddClientCertificate adds right below this one. Any other shape (a handler pipeline rearranged by other code)
+    /// keeps the full path for every attempt.
     /// </summary>
-    private HttpMessageInvoker PastEmptyPipeline() =>
-        _pastEmptyPipeline ??= InnerHandler is Microsoft.Extensions.Http.Resilience.ResilienceHandler { InnerHandler: { } next }
-            ? new HttpMessageInvoker(next, disposeHandler: false)
-            : new HttpMessageInvoker(InnerHandler!, disposeHandler: false);
+    private PipelineShape Shape() =>
+        _shape ??= InnerHandler is Microsoft.Extensions.Http.Resilience.ResilienceHandler { InnerHandler: FirstAttemptReplayHandler { InnerHandler: { } next } }
+            ? new PipelineShape(new HttpMessageInvoker(next, disposeHandler: false), IsOurs: true)
+            : new PipelineShape(new HttpMessageInvoker(InnerHandler!, disposeHandler: false), IsOurs: false);
 
-    private async Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ClientCertHttpOptions options, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> SendWithRetriesAsync(HttpRequestMessage request, ClientCertHttpOptions options, CancellationToken cancellationToken)
     {
         // A request that names an identity is about that identity's certificate: resolved (loaded, the first time)
-        // here, outside the retry pipeline, so that an unknown identity fails once and is never retried.
-        var used = source;
-        if (request.Options.TryGetValue(ClientCertHttp.Identities.ClientCertificateIdentityRequestExtensions.IdentityKey, out var identity))
+        // here, outside the retry pipeline, so that an unknown identity fails once and is never retried. Only a
+        // client with identities looks: reading request.Options creates them, which every request would pay.
+        if (ClientCertHttpOptionsValidator.HasIdentities(options, source.IdentityProviderCount)
+            && request.Options.TryGetValue(ClientCertHttp.Identities.ClientCertificateIdentityRequestExtensions.IdentityKey, out var identity))
         {
             var lookup = identities.GetAsync(identity, cancellationToken);
-            used = (lookup.IsCompletedSuccessfully ? lookup.Result : await lookup.ConfigureAwait(false)).Source;
+            return lookup.IsCompletedSuccessfully
+                ? SendFirstAttemptAsync(request, options, lookup.Result.Source, cancellationToken)
+                : SendAfterIdentityLoadAsync(request, options, lookup, cancellationToken);
         }
 
-        var state = new RetryState { Source = used, LoadsStartedAtStart = used.LoadsStarted, StateAtStart = used.Current };
+        return SendFirstAttemptAsync(request, options, source, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAfterIdentityLoadAsync(HttpRequestMessage request, ClientCertHttpOptions options, ValueTask<ClientCertHttp.Identities.IdentityEntry> lookup, CancellationToken cancellationToken)
+    {
+        var entry = await lookup.ConfigureAwait(false);
+        return await SendFirstAttemptAsync(request, options, entry.Source, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendFirstAttemptAsync(HttpRequestMessage request, ClientCertHttpOptions options, ClientCertificateSource used, CancellationToken cancellationToken)
+    {
+        // What a rejection is about: the certificate in use when the request started.
+        var start = new RequestStart(used, used.LoadsStarted, used.Current, timeProvider.GetTimestamp());
+        HttpResponseMessage? response = null;
+        Exception? failure = null;
+        if (Shape().IsOurs)
+        {
+            var attemptTimeout = options.Retry!.AttemptTimeout;
+            var timeout = AttemptTimeout.Start(attemptTimeout, timeProvider, cancellationToken);
+            try
+            {
+                response = await _shape!.Next.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                // The caller's cancellation goes straight back to the caller, as the pipeline would let it.
+                failure = timeout.TimedOut(ex, attemptTimeout, cancellationToken, out var rejected) ? rejected : ex;
+            }
+            finally
+            {
+                timeout.Dispose();
+            }
+
+            if (failure is null && (int)response!.StatusCode < 400)
+            {
+                // Success (1xx-3xx): nothing to classify, retry or report.
+                return response;
+            }
+        }
+
+        // The same awaiter type as above: the compiler shares its field, so success costs no more for this await.
+        return await RetryAsync(request, options, start, response, failure, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The slow path: a failed first attempt (or every attempt, in a rearranged pipeline) goes through the retry pipeline.</summary>
+    private async Task<HttpResponseMessage> RetryAsync(
+        HttpRequestMessage request,
+        ClientCertHttpOptions options,
+        RequestStart start,
+        HttpResponseMessage? firstResponse,
+        Exception? firstFailure,
+        CancellationToken cancellationToken)
+    {
+        var state = new RetryState { Source = start.Source, LoadsStartedAtStart = start.LoadsStarted, StateAtStart = start.State, StartedAt = start.StartedAt };
+        if (Shape().IsOurs)
+        {
+            state.SetFirstOutcome(firstResponse, firstFailure);
+        }
+
         request.Options.Set(RetryState.Key, state);
 
         // The failure is handled after the catch, not inside it: an await inside a catch would add fields to this
-        // method's state machine, which every successful request allocates. The second await below has the same
-        // awaiter type as the first, so the compiler shares its field: success costs what it cost before.
+        // method's state machine.
         Exception failure;
         try
         {
@@ -80,11 +148,19 @@ internal sealed class RetryOutcomeHandler(
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            failure = ex;
+            failure = ex is TimeoutRejectedException timedOut && state.TotalTimedOut && options.Retry is { } retry
+                ? AttemptTimeout.Rejected(retry.TotalTimeout, timedOut)
+                : ex;
         }
 
         return await FailAsync(request, failure, options, state, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>What is known of a request before its first attempt: the source and certificate it starts with.</summary>
+    /// <summary>The handler past the retry pipeline, and whether the pipeline is the one AddClientCertificate built.</summary>
+    private sealed record PipelineShape(HttpMessageInvoker Next, bool IsOurs);
+
+    private readonly record struct RequestStart(ClientCertificateSource Source, long LoadsStarted, ClientTlsState State, long StartedAt);
 
     private async Task<HttpResponseMessage> ForwardAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -13,6 +13,7 @@ internal sealed class RetryState
     public static readonly HttpRequestOptionsKey<RetryState> Key = new("ClientCertHttp.RetryState");
 
     private int _attempts;
+    private Task<HttpResponseMessage>? _firstOutcome;
 
     /// <summary>Gets the number of attempts whose outcome the pipeline saw.</summary>
     public int Attempts => Volatile.Read(ref _attempts);
@@ -43,6 +44,22 @@ internal sealed class RetryState
 
     /// <summary>Gets or sets <see cref="ClientCertificateSource.LoadsStarted"/> when the request started.</summary>
     public long LoadsStartedAtStart { get; set; }
+
+    /// <summary>Gets or sets the <see cref="TimeProvider.GetTimestamp"/> when the request's first attempt started.</summary>
+    public long? StartedAt { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the pipeline's total timeout ended the request.</summary>
+    public bool TotalTimedOut { get; set; }
+
+    /// <summary>
+    /// Sets the outcome of the first attempt, sent past the pipeline, for <see cref="FirstAttemptReplayHandler"/> to
+    /// hand to the pipeline's first attempt.
+    /// </summary>
+    public void SetFirstOutcome(HttpResponseMessage? response, Exception? exception) =>
+        _firstOutcome = exception is null ? Task.FromResult(response!) : Task.FromException<HttpResponseMessage>(exception);
+
+    /// <summary>Returns the first attempt's outcome once (a request snapshot shares this state), then <see langword="null"/>.</summary>
+    public Task<HttpResponseMessage>? TakeFirstOutcome() => Interlocked.Exchange(ref _firstOutcome, null);
 
     public void Record(HttpFailureClassification classification, Exception? exception)
     {
