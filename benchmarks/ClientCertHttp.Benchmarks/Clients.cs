@@ -167,6 +167,25 @@ internal sealed class Clients : IDisposable
         return Own(host.Services.GetRequiredService<ClientCertHttp.Identities.IClientCertHttpClientFactory>().CreateClient("clientcerthttp-identities", "tenant-1"));
     }
 
+    /// <summary>
+    /// A client of IHttpClientFactory without its logging handlers whose last handler answers in memory
+    /// (<see cref="InMemoryAnswer"/>): what the handlers above it cost, without the network. <paramref name="configure"/>
+    /// adds them (a retry pipeline, the factory's default loggers again, …).
+    /// </summary>
+    public HttpClient InMemory(string name, Action<IHttpClientBuilder>? configure = null) =>
+        StartHost(
+            services =>
+            {
+                var builder = services.AddHttpClient(name).RemoveAllLoggers();
+                configure?.Invoke(builder);
+                builder.AddHttpMessageHandler(() => new InMemoryAnswer());
+            },
+            name);
+
+    /// <summary>The ClientCertHttp client, without the factory's loggers, answered in memory below its handlers.</summary>
+    public HttpClient ClientCertHttpInMemory(bool retry) =>
+        StartHost(services => AddClientCertHttp(services, retry, SslProtocols.None, baseAddress: null, warmupConnections: 0).RemoveAllLoggers().AddHttpMessageHandler(() => new InMemoryAnswer()), "clientcerthttp");
+
     public IHost NewClientCertHttpHost(bool retry, Uri? baseAddress = null, int warmupConnections = 0, Action<IServiceCollection>? more = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -222,6 +241,19 @@ internal sealed class Clients : IDisposable
     {
         _owned.Add(client);
         return client;
+    }
+}
+
+/// <summary>
+/// Answers every request with 200 after yielding once, so that every handler above it completes asynchronously, as
+/// over a network: their async frames are allocated as they are on a real request.
+/// </summary>
+internal sealed class InMemoryAnswer : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { RequestMessage = request };
     }
 }
 
