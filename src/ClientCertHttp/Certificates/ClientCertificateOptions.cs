@@ -13,6 +13,7 @@ namespace ClientCertHttp.Certificates;
 /// <item><description>an operating-system certificate store: <see cref="Store"/> / <see cref="Location"/> with <see cref="Thumbprint"/> or <see cref="Subject"/>;</description></item>
 /// <item><description>an inline value: <see cref="Base64"/> (PKCS#12 bytes or PEM text);</description></item>
 /// <item><description>a Kubernetes <c>kubernetes.io/tls</c> secret mount: <see cref="Directory"/>;</description></item>
+/// <item><description>a Kubernetes Pod Certificates credential bundle (one PEM file: the key, then the chain): <see cref="CredentialBundlePath"/>;</description></item>
 /// <item><description>a custom <see cref="ICertificateProvider"/> registered with <c>AddCertificateProvider</c>.</description></item>
 /// </list>
 /// <para>
@@ -60,6 +61,21 @@ public sealed class ClientCertificateOptions
     public string? Password { get; set; }
 
     /// <summary>
+    /// Gets or sets the path of a file that holds the password instead of <see cref="Password"/>, for example a mounted
+    /// Kubernetes secret key. The file is read at every load of the certificate, and watched with it, so a rotated
+    /// secret is picked up together with the certificate it opens.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>
+    /// The content is the password exactly as written, as for <see cref="Password"/>: nothing is trimmed (a UTF-8 byte
+    /// order mark is not part of the content). A trailing newline, as <c>echo</c> writes, is reported as a readiness
+    /// warning when the certificate opens with it, and named in the error when it does not. Setting both
+    /// <see cref="Password"/> and <see cref="PasswordFile"/> is a startup error; a missing or unreadable file is a startup
+    /// error that names the path. The content is never logged and never appears in an exception message.
+    /// </remarks>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>
     /// Gets or sets the SHA-1 or SHA-256 thumbprint (hexadecimal, case, spaces and colons ignored) of the client
     /// certificate: with <see cref="Path"/> or <see cref="Base64"/> it picks the certificate when a PKCS#12 holds
     /// several with private keys; with <see cref="Store"/> it finds the certificate in the store.
@@ -105,6 +121,19 @@ public sealed class ClientCertificateOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Directory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the path of a Kubernetes Pod Certificates credential bundle (KEP-4317, the projected volume's
+    /// <c>credentialBundlePath</c>): one PEM file holding the private key first, then the certificate chain, the client
+    /// certificate first. Every certificate after the first is sent as an intermediate. The kubelet's <c>..data</c>
+    /// symbolic-link layout is supported, and the file is watched for rotation like every certificate file.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>
+    /// A bundle whose first PEM block is not the private key, without a key or without a certificate, or whose key
+    /// does not belong to the first certificate, is a startup error that names the path.
+    /// </remarks>
+    public string? CredentialBundlePath { get; set; }
 
     /// <summary>
     /// Gets or sets the largest PBKDF2 iteration count accepted for an encrypted PEM private key. The count is read

@@ -97,8 +97,8 @@ public sealed class ClientCertificateReadinessReport
     public IReadOnlyList<ClientCertificateReadinessFinding> Findings { get; }
 
     /// <summary>
-    /// Loads a certificate exactly as a client with these options would (PFX, PEM files, store, inline value or
-    /// Kubernetes folder) and reports on it, without a host or a running client.
+    /// Loads a certificate exactly as a client with these options would (PFX, PEM files, store, inline value,
+    /// Kubernetes folder or credential bundle) and reports on it, without a host or a running client.
     /// </summary>
     /// <param name="clientName">The name used in messages (for example the tool's or the client's name).</param>
     /// <param name="options">The client options; <see cref="ClientCertHttpOptions.Certificate"/> names the source.</param>
@@ -125,7 +125,7 @@ public sealed class ClientCertificateReadinessReport
                 clientName,
                 sources.Count == 0 ? ClientCertificateFailureReason.NoCertificateConfigured : ClientCertificateFailureReason.MultipleCertificateSources,
                 sources.Count == 0
-                    ? $"{names.Prefix} has no certificate source: set {names["Certificate:Path"]}, {names["Certificate:Store"]}, {names["Certificate:Base64"]} or {names["Certificate:Directory"]}."
+                    ? $"{names.Prefix} has no certificate source: set {names["Certificate:Path"]}, {names["Certificate:Store"]}, {names["Certificate:Base64"]}, {names["Certificate:Directory"]} or {names["Certificate:CredentialBundlePath"]}."
                     : $"{names.Prefix} needs exactly one certificate source; {string.Join(" and ", sources.Select(s => names[s.Setting]))} are set. Keep one.");
         }
 

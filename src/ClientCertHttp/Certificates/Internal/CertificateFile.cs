@@ -11,7 +11,7 @@ internal static class CertificateFile
 
     public static string ResolvePath(string path) => System.IO.Path.GetFullPath(path);
 
-    public static byte[] ReadAllBytes(SettingNames names, string settingKey, string fullPath)
+    public static byte[] ReadAllBytes(SettingNames names, string settingKey, string fullPath, string kind = "certificate file")
     {
         try
         {
@@ -37,7 +37,7 @@ internal static class CertificateFile
                 throw new ClientCertificateException(
                     names.ClientName,
                     ClientCertificateFailureReason.FileUnreadable,
-                    $"{names.Prefix}: the file '{fullPath}' ({settingKey}) is empty or not a regular file (a FIFO, a device or a /proc file reports no size). Point the setting at the certificate file itself.",
+                    $"{names.Prefix}: the file '{fullPath}' ({settingKey}) is empty or not a regular file (a FIFO, a device or a /proc file reports no size). Point the setting at the {kind} itself.",
                     fullPath);
             }
 
@@ -46,11 +46,11 @@ internal static class CertificateFile
                 throw new ClientCertificateException(
                     names.ClientName,
                     ClientCertificateFailureReason.LoaderLimitExceeded,
-                    $"{names.Prefix}: the file '{fullPath}' ({settingKey}) is {info.Length} bytes, more than the {MaxFileSize} bytes a certificate file may have. Check that the setting points at the certificate file.",
+                    $"{names.Prefix}: the file '{fullPath}' ({settingKey}) is {info.Length} bytes, more than the {MaxFileSize} bytes a {kind} may have. Check that the setting points at the {kind}.",
                     fullPath);
             }
 
-            return ReadAtMost(names, settingKey, fullPath);
+            return ReadAtMost(names, settingKey, fullPath, kind);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -67,7 +67,7 @@ internal static class CertificateFile
     }
 
     /// <summary>Reads the file with a hard cap: a file that grows after its size was read is never read past the cap.</summary>
-    private static byte[] ReadAtMost(SettingNames names, string settingKey, string fullPath)
+    private static byte[] ReadAtMost(SettingNames names, string settingKey, string fullPath, string kind)
     {
         using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
         var buffer = new byte[Math.Min(MaxFileSize + 1, Math.Max(stream.Length, 4096) + 1)];
@@ -81,7 +81,7 @@ internal static class CertificateFile
                     throw new ClientCertificateException(
                         names.ClientName,
                         ClientCertificateFailureReason.LoaderLimitExceeded,
-                        $"{names.Prefix}: the file '{fullPath}' ({settingKey}) has more than the {MaxFileSize} bytes a certificate file may have. Check that the setting points at the certificate file.",
+                        $"{names.Prefix}: the file '{fullPath}' ({settingKey}) has more than the {MaxFileSize} bytes a {kind} may have. Check that the setting points at the {kind}.",
                         fullPath);
                 }
 

@@ -24,5 +24,14 @@ internal sealed record CertificateLoadContext(
     /// <summary>Gets the provider of a per-identity client's identity, used instead of the client's keyed provider.</summary>
     public ICertificateProvider? Provider { get; init; }
 
+    /// <summary>Gets the password read from <see cref="ClientCertificateOptions.PasswordFile"/> for this load, and the file's full path.</summary>
+    public (string Text, string Path)? PasswordFromFile { get; init; }
+
+    /// <summary>Gets the password to open the certificate with: the password file's content, else <see cref="ClientCertificateOptions.Password"/>.</summary>
+    public string? Password => PasswordFromFile?.Text ?? Options.Password;
+
+    /// <summary>Gets where the password came from, for messages: the setting, or the password file and its setting (never the password).</summary>
+    public string PasswordSetting => PasswordFromFile is { } file ? $"the password file '{file.Path}' ({Key("PasswordFile")})" : Key("Password");
+
     public string Key(string relativeKey) => Names["Certificate:" + relativeKey];
 }

@@ -7,6 +7,7 @@ internal enum CertificateSourceKind
     Store,
     Inline,
     Directory,
+    CredentialBundle,
     Provider,
 
     /// <summary>No certificate of the client's own: a per-identity client whose every request names an identity.</summary>
@@ -42,6 +43,11 @@ internal static class CertificateSources
             if (!string.IsNullOrWhiteSpace(options.Directory))
             {
                 sources.Add((CertificateSourceKind.Directory, "Certificate:Directory"));
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.CredentialBundlePath))
+            {
+                sources.Add((CertificateSourceKind.CredentialBundle, "Certificate:CredentialBundlePath"));
             }
         }
 

@@ -100,7 +100,9 @@ internal sealed partial class ClientCertificateSource
     internal static IEnumerable<string> WatchedFiles(ClientCertHttpOptions options)
     {
         var certificate = options.Certificate;
-        foreach (var path in new[] { certificate?.Path, certificate?.KeyPath, certificate?.ChainPath })
+        // The password file is watched with the certificate it opens; the credential bundle is read through the
+        // kubelet's ..data link by its plain name, like the secret folder's files.
+        foreach (var path in new[] { certificate?.Path, certificate?.KeyPath, certificate?.ChainPath, certificate?.CredentialBundlePath, certificate?.PasswordFile })
         {
             if (!string.IsNullOrWhiteSpace(path))
             {

@@ -44,6 +44,12 @@ internal sealed class LoadedClientCertificate : IDisposable
     /// <summary>Gets every certificate the source held: the leaf and the candidate intermediates (and a root, if any).</summary>
     public X509Certificate2Collection SourceCertificates => _owned;
 
+    /// <summary>
+    /// Gets the password file the certificate was opened with (its path and setting) when the file's content begins or
+    /// ends with white space, for the readiness report; otherwise <see langword="null"/>. The password itself is not kept.
+    /// </summary>
+    public string? PasswordFileWithSurroundingWhitespace { get; private set; }
+
     /// <summary>Gets how many certificates are sent in the handshake: the leaf and the intermediates.</summary>
     public int ChainLength => 1 + Context.IntermediateCertificates.Count;
 
@@ -100,7 +106,10 @@ internal sealed class LoadedClientCertificate : IDisposable
                 throw ClientCertificateException.Combine(context.ClientName, problems);
             }
 
-            var result = new LoadedClientCertificate(certificate, owned, source);
+            var result = new LoadedClientCertificate(certificate, owned, source)
+            {
+                PasswordFileWithSurroundingWhitespace = context.PasswordFromFile is { } file && ClientCertHttp.Diagnostics.ClientCertificateReadiness.HasSurroundingWhitespace(file.Text) ? context.PasswordSetting : null,
+            };
             owned = null!;
 
             // Every certificate that is sent must be valid now: servers reject the whole chain for an expired intermediate.

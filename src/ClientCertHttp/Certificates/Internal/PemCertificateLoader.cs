@@ -19,6 +19,7 @@ internal static class PemCertificateLoader
 
     private const string RsaOid = "1.2.840.113549.1.1.1";
     private const string EcOid = "1.2.840.10045.2.1";
+    private const string Ed25519Oid = "1.3.101.112";
     private const string Pbes2Oid = "1.2.840.113549.1.5.13";
     private const string Pbkdf2Oid = "1.2.840.113549.1.5.12";
     private const string ConvertLegacyKey = "openssl pkcs8 -topk8 -v2 aes-256-cbc -in legacy.key -out key.pem";
@@ -49,7 +50,16 @@ internal static class PemCertificateLoader
         return new PemInput(System.Text.Encoding.UTF8.GetString(bytes), $"the file '{fullPath}' ({settingKey})", fullPath);
     }
 
-    public static LoadedClientCertificate Load(CertificateLoadContext context, PemInput certificateInput, PemInput keyInput, PemInput? chainInput, string source)
+    /// <param name="context">The client being loaded.</param>
+    /// <param name="certificateInput">The certificates: the client certificate and, optionally, its intermediates.</param>
+    /// <param name="keyInput">The private key (may be the same text as <paramref name="certificateInput"/>).</param>
+    /// <param name="chainInput">More intermediates, or <see langword="null"/>.</param>
+    /// <param name="source">The source description for logs and <see cref="LoadedClientCertificate.Source"/>.</param>
+    /// <param name="firstCertificateIsLeaf">
+    /// Whether the key must belong to the first certificate (a format that says so, such as a credential bundle);
+    /// otherwise any certificate of <paramref name="certificateInput"/> may be the one the key belongs to.
+    /// </param>
+    public static LoadedClientCertificate Load(CertificateLoadContext context, PemInput certificateInput, PemInput keyInput, PemInput? chainInput, string source, bool firstCertificateIsLeaf = false)
     {
         var owned = new X509Certificate2Collection();
         try
@@ -64,7 +74,7 @@ internal static class PemCertificateLoader
                     certificateInput.SourceId);
             }
 
-            var leafCount = owned.Count;
+            var leafCount = firstCertificateIsLeaf ? 1 : owned.Count;
             if (chainInput is { } chain)
             {
                 ReadCertificates(context, chain, owned);
@@ -85,7 +95,7 @@ internal static class PemCertificateLoader
     internal const int MaxPemSections = 64;
 
     /// <summary>Refuses PEM text whose parse would not be linear in its size (see <see cref="PemScan"/>), before parsing it.</summary>
-    private static void CheckScan(CertificateLoadContext context, PemInput input)
+    internal static void CheckScan(CertificateLoadContext context, PemInput input)
     {
         if (PemScan.Check(input.Text, MaxPemSections) is { } problem)
         {
@@ -266,7 +276,7 @@ internal static class PemCertificateLoader
                         _ => throw new ClientCertificateException(
                             context.ClientName,
                             ClientCertificateFailureReason.UnsupportedKeyFormat,
-                            $"{context.Prefix}: the private key in {input.Where} is a {algorithm} key; only RSA and EC (ECDSA) keys are supported.",
+                            $"{context.Prefix}: the private key in {input.Where} is {(algorithm == Ed25519Oid ? "an Ed25519" : "a " + algorithm)} key; only RSA and EC (ECDSA) keys are supported (for a Kubernetes podCertificate projection, choose keyType ECDSAP256, ECDSAP384, ECDSAP521, RSA3072 or RSA4096).",
                             input.SourceId),
                     };
                     key.ImportPkcs8PrivateKey(der, out _);
@@ -304,13 +314,13 @@ internal static class PemCertificateLoader
                 input.SourceId);
         }
 
-        var password = context.Options.Password;
+        var password = context.Password;
         if (password is null)
         {
             throw new ClientCertificateException(
                 context.ClientName,
                 ClientCertificateFailureReason.WrongPassword,
-                $"{context.Prefix}: the private key in {input.Where} is encrypted but no password is configured. Set {context.Key("Password")}.",
+                $"{context.Prefix}: the private key in {input.Where} is encrypted but no password is configured. Set {context.Key("Password")} or {context.Key("PasswordFile")}.",
                 input.SourceId);
         }
 
@@ -334,7 +344,7 @@ internal static class PemCertificateLoader
         throw new ClientCertificateException(
             context.ClientName,
             ClientCertificateFailureReason.WrongPassword,
-            $"{context.Prefix}: the encrypted private key in {input.Where} cannot be decrypted: the configured password does not match{ClientCertificateReadiness.PasswordWhitespaceHint(password)} (or the key is corrupt). Check {context.Key("Password")}.",
+            $"{context.Prefix}: the encrypted private key in {input.Where} cannot be decrypted: the configured password does not match{ClientCertificateReadiness.PasswordWhitespaceHint(password)} (or the key is corrupt). Check {context.PasswordSetting}.",
             input.SourceId);
     }
 

@@ -14,7 +14,6 @@ internal static class Pkcs12CertificateLoader
 {
     // ERROR_INVALID_PASSWORD: what X509CertificateLoader reports when the PKCS#12 integrity (MAC) check fails.
     private const int InvalidPasswordHResult = unchecked((int)0x80070056);
-    private const string PasswordKey = "Certificate:Password";
     private const string PathKey = "Certificate:Path";
     private const string ThumbprintKey = "Certificate:Thumbprint";
 
@@ -56,7 +55,7 @@ internal static class Pkcs12CertificateLoader
         X509Certificate2Collection loaded;
         try
         {
-            loaded = X509CertificateLoader.LoadPkcs12Collection(bytes, options.Password, KeyStorageFlags, Pkcs12LoaderLimits.Defaults);
+            loaded = X509CertificateLoader.LoadPkcs12Collection(bytes, context.Password, KeyStorageFlags, Pkcs12LoaderLimits.Defaults);
         }
         catch (Pkcs12LoadLimitExceededException ex)
         {
@@ -68,11 +67,11 @@ internal static class Pkcs12CertificateLoader
         }
         catch (CryptographicException ex) when (ex.HResult == InvalidPasswordHResult)
         {
-            var passwordState = options.Password is null ? "no password is configured" : "the configured password does not match" + ClientCertificateReadiness.PasswordWhitespaceHint(options.Password);
+            var passwordState = context.Password is null ? "no password is configured" : "the configured password does not match" + ClientCertificateReadiness.PasswordWhitespaceHint(context.Password);
             throw new ClientCertificateException(
                 names.ClientName,
                 ClientCertificateFailureReason.WrongPassword,
-                $"{names.Prefix}: the PKCS#12 data in {where} is well formed but its integrity check failed: {passwordState}. Check {names[PasswordKey]}; if the password is right, the data was altered after export and must be exported again.",
+                $"{names.Prefix}: the PKCS#12 data in {where} is well formed but its integrity check failed: {passwordState}. Check {context.PasswordSetting}; if the password is right, the data was altered after export and must be exported again.",
                 sourceId);
         }
         catch (CryptographicException ex)

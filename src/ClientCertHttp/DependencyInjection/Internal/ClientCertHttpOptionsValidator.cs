@@ -75,7 +75,7 @@ internal static class ClientCertHttpOptionsValidator
             problems.Add(new ClientCertificateException(
                 name,
                 ClientCertificateFailureReason.NoCertificateConfigured,
-                $"{names.Prefix} has no client certificate configured, so it would connect without one. Set {names["Certificate:Path"]} (and {names["Certificate:Password"]}) to a PKCS#12 (.pfx/.p12) file, or use PEM files ({names["Certificate:KeyPath"]}), a certificate store ({names["Certificate:Store"]}), an inline value ({names["Certificate:Base64"]}), a Kubernetes secret folder ({names["Certificate:Directory"]}) or AddCertificateProvider."));
+                $"{names.Prefix} has no client certificate configured, so it would connect without one. Set {names["Certificate:Path"]} (and {names["Certificate:Password"]}) to a PKCS#12 (.pfx/.p12) file, or use PEM files ({names["Certificate:KeyPath"]}), a certificate store ({names["Certificate:Store"]}), an inline value ({names["Certificate:Base64"]}), a Kubernetes secret folder ({names["Certificate:Directory"]}), a Kubernetes Pod Certificates credential bundle ({names["Certificate:CredentialBundlePath"]}) or AddCertificateProvider."));
         }
         else if (sources.Count > 1)
         {
@@ -98,6 +98,7 @@ internal static class ClientCertHttpOptionsValidator
         var loadable = (sources.Count == 1 || (sources.Count == 0 && hasIdentities))
             && options.Certificate is not null
             && LimitsInRange(options.Certificate)
+            && !CertificatePassword.HasConflict(options.Certificate)
             && problems.TrueForAll(p => p.Reason == ClientCertificateFailureReason.InvalidConfiguration);
         return new ClientCertHttpOptionsCheck(problems, loadable ? (sources.Count == 0 ? CertificateSourceKind.None : sources[0].Kind) : null);
     }
@@ -157,7 +158,7 @@ internal static class ClientCertHttpOptionsValidator
                 problems.Add(new ClientCertificateException(
                     name,
                     sources.Count == 0 ? ClientCertificateFailureReason.NoCertificateConfigured : ClientCertificateFailureReason.MultipleCertificateSources,
-                    $"{identityNames.Prefix}: {names["Identities:Certificates"]}:{identity} must configure exactly one certificate source (Path, Store, Base64 or Directory); it configures {sources.Count}."));
+                    $"{identityNames.Prefix}: {names["Identities:Certificates"]}:{identity} must configure exactly one certificate source (Path, Store, Base64, Directory or CredentialBundlePath); it configures {sources.Count}."));
                 continue;
             }
 
@@ -210,6 +211,11 @@ internal static class ClientCertHttpOptionsValidator
         if (string.IsNullOrWhiteSpace(certificate.KeyPath) && !string.IsNullOrWhiteSpace(certificate.ChainPath))
         {
             Add($"{names["Certificate:ChainPath"]} is only used with PEM files ({names["Certificate:Path"]} + {names["Certificate:KeyPath"]}); a PKCS#12 file carries its own chain.");
+        }
+
+        if (CertificatePassword.HasConflict(certificate))
+        {
+            problems.Add(CertificatePassword.Conflict(names));
         }
 
         if (certificate.Location is not null && string.IsNullOrWhiteSpace(certificate.Store) && string.IsNullOrWhiteSpace(certificate.Subject))

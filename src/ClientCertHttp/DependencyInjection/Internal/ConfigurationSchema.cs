@@ -19,12 +19,14 @@ internal static class ConfigurationSchema
         Value(nameof(ClientCertificateOptions.KeyPath)),
         Value(nameof(ClientCertificateOptions.ChainPath)),
         Value(nameof(ClientCertificateOptions.Password)),
+        Value(nameof(ClientCertificateOptions.PasswordFile)),
         Value(nameof(ClientCertificateOptions.Thumbprint)),
         Value(nameof(ClientCertificateOptions.Subject)),
         Value(nameof(ClientCertificateOptions.Store)),
         Value(nameof(ClientCertificateOptions.Location)),
         Value(nameof(ClientCertificateOptions.Base64)),
         Value(nameof(ClientCertificateOptions.Directory)),
+        Value(nameof(ClientCertificateOptions.CredentialBundlePath)),
         Value(nameof(ClientCertificateOptions.KeyDerivationIterationLimit)),
         Value(nameof(ClientCertificateOptions.ProviderTimeout)));
 

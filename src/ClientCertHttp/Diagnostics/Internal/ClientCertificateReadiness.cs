@@ -17,7 +17,7 @@ internal static class ClientCertificateReadiness
     private const int MinimumRsaKeySize = 2048;
 
     public static ClientCertificateReadinessReport Analyze(string? clientName, LoadedClientCertificate loaded, ClientCertHttpOptions options, DateTimeOffset now) =>
-        Analyze(clientName, loaded.Source, loaded.Certificate, loaded.Context.IntermediateCertificates, loaded.SourceCertificates, options, now);
+        Analyze(clientName, loaded.Source, loaded.Certificate, loaded.Context.IntermediateCertificates, loaded.SourceCertificates, options, now, loaded.PasswordFileWithSurroundingWhitespace);
 
     /// <param name="clientName">The client, or <see langword="null"/> outside a client.</param>
     /// <param name="source">Where the certificate came from (never a secret).</param>
@@ -26,6 +26,7 @@ internal static class ClientCertificateReadiness
     /// <param name="sourceCertificates">Every certificate the source held, the leaf included.</param>
     /// <param name="options">The client's options (expiry window, password check).</param>
     /// <param name="now">The time the report is made at.</param>
+    /// <param name="passwordFileWithSurroundingWhitespace">The password file the certificate was opened with, when its content begins or ends with white space.</param>
     public static ClientCertificateReadinessReport Analyze(
         string? clientName,
         string source,
@@ -33,7 +34,8 @@ internal static class ClientCertificateReadiness
         IReadOnlyList<X509Certificate2>? sentIntermediates,
         X509Certificate2Collection sourceCertificates,
         ClientCertHttpOptions options,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        string? passwordFileWithSurroundingWhitespace = null)
     {
         var path = BuildPath(leaf, sourceCertificates, now);
         try
@@ -100,7 +102,15 @@ internal static class ClientCertificateReadiness
                     "the key usage lacks digitalSignature, which the client needs to sign the TLS handshake. Ask the issuing CA for a certificate with the digitalSignature key usage."));
             }
 
-            CheckPassword(options.Certificate?.Password, SettingNames.For(clientName ?? "(none)", options)["Certificate:Password"], findings);
+            if (HasSurroundingWhitespace(options.Certificate?.Password))
+            {
+                findings.Add(PasswordWhitespaceWarning(SettingNames.For(clientName ?? "(none)", options)["Certificate:Password"]));
+            }
+
+            if (passwordFileWithSurroundingWhitespace is not null)
+            {
+                findings.Add(PasswordWhitespaceWarning("the content of " + passwordFileWithSurroundingWhitespace));
+            }
 
             return new ClientCertificateReadinessReport(
                 clientName,
@@ -216,16 +226,12 @@ internal static class ClientCertificateReadiness
         }
     }
 
-    private static void CheckPassword(string? password, string key, List<ClientCertificateReadinessFinding> findings)
-    {
-        // Only the fact is reported: never the password, its length or any of its characters.
-        if (HasSurroundingWhitespace(password))
-        {
-            findings.Add(Warning(
-                ClientCertificateReadinessCode.PasswordHasSurroundingWhitespace,
-                $"{key} begins or ends with white space or contains a line break. The certificate loaded with it, so it may be intended; but a trailing newline usually comes from a secret file or 'echo' and breaks the next renewal exported without it. Check how the secret is written."));
-        }
-    }
+    /// <summary>The warning for a password that begins or ends with white space: only the fact, never the password, its length or any of its characters.</summary>
+    /// <param name="where">The setting, or the password file, the password came from.</param>
+    private static ClientCertificateReadinessFinding PasswordWhitespaceWarning(string where) =>
+        Warning(
+            ClientCertificateReadinessCode.PasswordHasSurroundingWhitespace,
+            $"{where} begins or ends with white space or contains a line break. The certificate loaded with it, so it may be intended; but a trailing newline usually comes from a secret file or 'echo' and breaks the next renewal exported without it. Check how the secret is written.");
 
     /// <summary>Tells whether a password begins or ends with white space or holds a line break (a fact safe to report).</summary>
     public static bool HasSurroundingWhitespace(string? password) =>
