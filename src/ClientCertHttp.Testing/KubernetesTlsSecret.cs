@@ -1,28 +1,20 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
-
 namespace ClientCertHttp.Testing;
 
 /// <summary>
 /// Writes a folder the way the kubelet mounts a <c>kubernetes.io/tls</c> secret: the files live in a timestamped
 /// folder <c>..2026_11_27_16_00_00.123456789</c>, <c>..data</c> is a symbolic link to it, and <c>tls.crt</c>,
-/// <c>tls.key</c> and <c>ca.crt</c> are symbolic links to <c>..data/&lt;name&gt;</c>.
+/// <c>tls.key</c> and <c>ca.crt</c> are symbolic links to <c>..data/&lt;name&gt;</c>
+/// (<see cref="KubernetesProjectedVolume"/> writes any other set of files the same way).
 /// <see cref="TestCertificateAuthority.WriteKubernetesTlsSecret"/> fills one from a test certificate.
 /// </summary>
 /// <remarks>Symbolic links and <c>rename(2)</c> make this Linux and macOS only.</remarks>
-public static partial class KubernetesTlsSecret
+public static class KubernetesTlsSecret
 {
-    private const string DataLink = "..data";
-
     /// <summary>Gets a value indicating whether <paramref name="folder"/> holds a secret written by <see cref="Write"/>.</summary>
     /// <param name="folder">The mount folder.</param>
     /// <returns><see langword="true"/> when <c>..data</c> is a symbolic link.</returns>
     /// <exception cref="ArgumentException"><paramref name="folder"/> is empty.</exception>
-    public static bool Exists(string folder)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(folder);
-        return new FileInfo(Path.Combine(folder, DataLink)).LinkTarget is not null;
-    }
+    public static bool Exists(string folder) => KubernetesProjectedVolume.Exists(folder);
 
     /// <summary>
     /// Writes the secret's files into <paramref name="folder"/> with the kubelet's symbolic-link layout. A folder that
@@ -40,17 +32,7 @@ public static partial class KubernetesTlsSecret
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(tlsCrt);
         ArgumentNullException.ThrowIfNull(tlsKey);
-        if (Exists(folder))
-        {
-            return Update(folder, tlsCrt, tlsKey, caCrt);
-        }
-
-        Directory.CreateDirectory(folder);
-        Dictionary<string, string> files = Files(tlsCrt, tlsKey, caCrt);
-        string dataFolderName = WriteDataFolder(folder, files);
-        Directory.CreateSymbolicLink(Path.Combine(folder, DataLink), dataFolderName);
-        UpdateFileLinks(folder, files.Keys);
-        return dataFolderName;
+        return KubernetesProjectedVolume.Write(folder, Files(tlsCrt, tlsKey, caCrt));
     }
 
     /// <summary>
@@ -74,24 +56,7 @@ public static partial class KubernetesTlsSecret
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(tlsCrt);
         ArgumentNullException.ThrowIfNull(tlsKey);
-        string dataLink = Path.Combine(folder, DataLink);
-        string oldFolder = new FileInfo(dataLink).LinkTarget
-            ?? throw new InvalidOperationException($"'{dataLink}' is not a symbolic link; write the secret with KubernetesTlsSecret.Write first.");
-
-        Dictionary<string, string> files = Files(tlsCrt, tlsKey, caCrt);
-        string dataFolderName = WriteDataFolder(folder, files);
-
-        string temporaryLink = Path.Combine(folder, "..data_tmp");
-        File.Delete(temporaryLink);
-        Directory.CreateSymbolicLink(temporaryLink, dataFolderName);
-        if (NativeMethods.Rename(temporaryLink, dataLink) != 0)
-        {
-            throw new IOException($"rename(2) of '{temporaryLink}' over '{dataLink}' failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-
-        UpdateFileLinks(folder, files.Keys);
-        Directory.Delete(Path.Combine(folder, oldFolder), recursive: true);
-        return dataFolderName;
+        return KubernetesProjectedVolume.Update(folder, Files(tlsCrt, tlsKey, caCrt));
     }
 
     private static Dictionary<string, string> Files(string tlsCrt, string tlsKey, string? caCrt)
@@ -103,43 +68,5 @@ public static partial class KubernetesTlsSecret
         }
 
         return files;
-    }
-
-    private static string WriteDataFolder(string folder, Dictionary<string, string> files)
-    {
-        // Timestamped like the kubelet's folders; the suffix keeps two writes in one clock tick apart.
-        string name = ".." + DateTime.UtcNow.ToString("yyyy_MM_dd_HH_mm_ss.fffffff", CultureInfo.InvariantCulture) + "_" + Guid.NewGuid().ToString("N")[..6];
-        string path = Directory.CreateDirectory(Path.Combine(folder, name)).FullName;
-        foreach ((string file, string content) in files)
-        {
-            File.WriteAllText(Path.Combine(path, file), content);
-        }
-
-        return name;
-    }
-
-    private static void UpdateFileLinks(string folder, IEnumerable<string> present)
-    {
-        var names = new HashSet<string>(present, StringComparer.Ordinal);
-        foreach (string name in new[] { "tls.crt", "tls.key", "ca.crt" })
-        {
-            string link = Path.Combine(folder, name);
-            bool exists = new FileInfo(link).LinkTarget is not null;
-            if (names.Contains(name) && !exists)
-            {
-                File.CreateSymbolicLink(link, Path.Combine(DataLink, name));
-            }
-            else if (!names.Contains(name) && exists)
-            {
-                File.Delete(link);
-            }
-        }
-    }
-
-    private static partial class NativeMethods
-    {
-        // The same system call the kubelet's atomic writer uses to swap ..data.
-        [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        internal static partial int Rename(string oldPath, string newPath);
     }
 }

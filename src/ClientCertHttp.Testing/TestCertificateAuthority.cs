@@ -322,6 +322,31 @@ public sealed class TestCertificateAuthority : IDisposable
     }
 
     /// <summary>
+    /// Writes <paramref name="leaf"/> as a Kubernetes Pod Certificates credential bundle (KEP-4317) in a projected
+    /// volume: one file <paramref name="fileName"/> holding the unencrypted PKCS#8 key first, then the leaf and
+    /// <see cref="Intermediate"/>, with the kubelet's <c>..data</c> symbolic-link layout (see
+    /// <see cref="KubernetesProjectedVolume"/>). When <paramref name="folder"/> already holds a volume, the content is
+    /// swapped atomically, the way the kubelet publishes a renewed certificate.
+    /// </summary>
+    /// <param name="folder">The mount folder (created if needed).</param>
+    /// <param name="leaf">A certificate with a private key.</param>
+    /// <param name="fileName">The projection's <c>credentialBundlePath</c>.</param>
+    /// <returns>The full path of the bundle: <paramref name="folder"/>/<paramref name="fileName"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="leaf"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="folder"/> or <paramref name="fileName"/> is empty or not a plain file name, or <paramref name="leaf"/> has no private key.</exception>
+    /// <exception cref="PlatformNotSupportedException">The atomic update needs <c>rename(2)</c>, which Windows lacks.</exception>
+    public string WriteKubernetesCredentialBundle(string folder, X509Certificate2 leaf, string fileName = "credentialbundle.pem")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentNullException.ThrowIfNull(leaf);
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string bundle = ExportPrivateKeyPem(leaf) + "\n" + ExportCertificatePem(leaf, Intermediate);
+        KubernetesProjectedVolume.Write(folder, new Dictionary<string, string>(StringComparer.Ordinal) { [fileName] = bundle });
+        return Path.GetFullPath(Path.Combine(folder, fileName));
+    }
+
+    /// <summary>
     /// Builds a DER CRL signed by <see cref="Intermediate"/> that revokes <paramref name="revoked"/> (none: an empty,
     /// valid CRL). Serve it at the URL given in <see cref="TestCertificateOptions.CrlDistributionPoints"/>.
     /// </summary>

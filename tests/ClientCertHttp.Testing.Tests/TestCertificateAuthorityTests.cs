@@ -202,6 +202,55 @@ public sealed class TestCertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public void WriteKubernetesCredentialBundle_NewAndExistingVolume_KeyFirstThenChain_SwappedAtomically()
+    {
+        using var first = _ca.IssueClientCertificate("CN=pod-1");
+        using var second = _ca.IssueClientCertificate("CN=pod-2");
+        string mount = _temp.Combine("podcert");
+
+        string bundle = _ca.WriteKubernetesCredentialBundle(mount, first);
+        string? firstData = new FileInfo(Path.Combine(mount, "..data")).LinkTarget;
+        string firstText = File.ReadAllText(bundle);
+        _ca.WriteKubernetesCredentialBundle(mount, second);
+
+        bundle.Should().Be(Path.GetFullPath(Path.Combine(mount, "credentialbundle.pem")));
+        new FileInfo(bundle).LinkTarget.Should().Be(Path.Combine("..data", "credentialbundle.pem"));
+        firstText.Should().StartWith("-----BEGIN PRIVATE KEY-----");
+        new FileInfo(Path.Combine(mount, "..data")).LinkTarget.Should().NotBe(firstData);
+        Directory.Exists(Path.Combine(mount, firstData!)).Should().BeFalse();
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPemFile(bundle);
+        chain.Select(c => c.Subject).Should().Equal("CN=pod-2", "CN=CA Tests Intermediate CA");
+        using X509Certificate2 loaded = X509Certificate2.CreateFromPemFile(bundle);
+        loaded.Thumbprint.Should().Be(second.Thumbprint);
+    }
+
+    [Fact]
+    public void KubernetesProjectedVolumeUpdate_FileLeavesAndFileArrives_LinksFollow()
+    {
+        string mount = _temp.Combine("projected");
+        KubernetesProjectedVolume.Write(mount, new Dictionary<string, string> { ["a.txt"] = "a1", ["b.txt"] = "b1" });
+
+        KubernetesProjectedVolume.Update(mount, new Dictionary<string, string> { ["b.txt"] = "b2", ["c.txt"] = "c2" });
+
+        File.Exists(Path.Combine(mount, "a.txt")).Should().BeFalse("a file that left the volume loses its link");
+        File.ReadAllText(Path.Combine(mount, "b.txt")).Should().Be("b2");
+        File.ReadAllText(Path.Combine(mount, "c.txt")).Should().Be("c2");
+        new FileInfo(Path.Combine(mount, "c.txt")).LinkTarget.Should().Be(Path.Combine("..data", "c.txt"));
+    }
+
+    [Theory]
+    [InlineData("sub/file.pem")]
+    [InlineData("..data")]
+    [InlineData("")]
+    public void KubernetesProjectedVolumeWrite_NotAPlainFileName_Throws(string name)
+    {
+        Action write = () => KubernetesProjectedVolume.Write(_temp.Combine("bad"), new Dictionary<string, string> { [name] = "x" });
+
+        write.Should().Throw<ArgumentException>().WithParameterName("files");
+    }
+
+    [Fact]
     public void TempDirectory_Dispose_DeletesFolderWithContent()
     {
         var temp = new TempDirectory();
