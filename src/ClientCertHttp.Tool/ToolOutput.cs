@@ -9,7 +9,7 @@ namespace ClientCertHttp.Tool;
 internal static class ToolOutput
 {
     /// <summary>How the library's messages name the settings that are command-line options here.</summary>
-    private const string SettingsHint = "(In clientcert, Certificate:Path is the certificate argument, Certificate:KeyPath is --key, Certificate:ChainPath is --chain, Certificate:Password comes from --password-env or the prompt, and Certificate:Store/Location/Thumbprint/Subject are --store/--location/--thumbprint/--subject.)";
+    private const string SettingsHint = "(In clientcert, Certificate:Path is the certificate argument, Certificate:KeyPath is --key, Certificate:ChainPath is --chain, Certificate:Password comes from --password-env or the prompt, Certificate:PasswordFile is --password-file, Certificate:CredentialBundlePath is a certificate argument whose first PEM block is the key, and Certificate:Store/Location/Thumbprint/Subject are --store/--location/--thumbprint/--subject.)";
 
     /// <summary>Reports an error on standard error and, for <c>--json</c>, as a JSON object on standard output.</summary>
     /// <param name="message">What went wrong (the library's message for a certificate error).</param>

@@ -118,6 +118,30 @@ public sealed class InspectTests(ToolFixture fixture)
     }
 
     [Fact]
+    public async Task Inspect_PodCertificatesCredentialBundle_LoadsTheKeyFirstBundleAsTheLibraryDoes()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=pod-client", o => o.NotAfter = DateTimeOffset.UtcNow.AddDays(90));
+        var bundle = fixture.Ca.WriteKubernetesCredentialBundle(fixture.Temp.Combine("podcert"), leaf);
+
+        var run = await InspectAsync(bundle);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Output.Should().Contain("Certificate:  CN=pod-client").And.Contain("credential bundle").And.Contain("Chain sent in the handshake (2):");
+    }
+
+    [Fact]
+    public async Task Inspect_PasswordFile_OpensThePfxWithTheFileContentWithoutPrintingIt()
+    {
+        var passwordFile = fixture.Temp.Combine("pfx.password");
+        await File.WriteAllTextAsync(passwordFile, ToolFixture.Password);
+
+        var run = await InspectAsync(fixture.ClientPfxPath, "--password-file", passwordFile);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Output.Should().Contain("Certificate:  CN=tool-client").And.NotContain(ToolFixture.Password);
+    }
+
+    [Fact]
     public async Task Inspect_StoreQuery_FindsTheCertificateByThumbprint()
     {
         using var leaf = fixture.Ca.IssueClientCertificate("CN=store-client", o => o.NotAfter = DateTimeOffset.UtcNow.AddDays(120));

@@ -35,6 +35,12 @@ internal sealed class CertificateArguments
         HelpName = "VAR",
     };
 
+    public Option<string?> PasswordFile { get; } = new("--password-file")
+    {
+        Description = "File that holds the PFX or encrypted key password, read exactly as Certificate:PasswordFile is (for example a mounted Kubernetes secret key).",
+        HelpName = "file",
+    };
+
     public Option<string?> Store { get; } = new("--store") { Description = "Certificate store name (My, …), with --thumbprint or --subject.", HelpName = "name" };
 
     public Option<StoreLocation?> Location { get; } = new("--location") { Description = "Store location: CurrentUser (default) or LocalMachine.", HelpName = "location" };
@@ -43,7 +49,7 @@ internal sealed class CertificateArguments
 
     public Option<string?> Subject { get; } = new("--subject") { Description = "Subject substring to find in --store (Kestrel's matching: valid, with key, clientAuth, latest expiry wins).", HelpName = "text" };
 
-    public IEnumerable<Option> All => [Key, Chain, PasswordEnv, Store, Location, Thumbprint, Subject];
+    public IEnumerable<Option> All => [Key, Chain, PasswordEnv, PasswordFile, Store, Location, Thumbprint, Subject];
 
     public void AddTo(Command command)
     {
@@ -55,7 +61,8 @@ internal sealed class CertificateArguments
 
     /// <summary>
     /// Builds the library's options from the command line: a folder is a Kubernetes TLS secret, <c>store:…</c> a
-    /// store query, any other value a file (PKCS#12, or PEM with <c>--key</c> or a key in the same file).
+    /// store query, a PEM file whose first block is a private key a Kubernetes Pod Certificates credential bundle, any
+    /// other value a file (PKCS#12, or PEM with <c>--key</c> or a key in the same file).
     /// </summary>
     /// <returns>The options, or <see langword="null"/> when no certificate was given at all.</returns>
     /// <exception cref="CommandLineException">The arguments contradict each other or the store query is malformed.</exception>
@@ -67,6 +74,7 @@ internal sealed class CertificateArguments
             Location = result.GetValue(Location),
             Thumbprint = result.GetValue(Thumbprint),
             Subject = result.GetValue(Subject),
+            PasswordFile = result.GetValue(PasswordFile),
         };
 
         if (string.IsNullOrWhiteSpace(target))
@@ -82,12 +90,16 @@ internal sealed class CertificateArguments
         {
             options.Directory = target;
         }
+        else if (result.GetValue(Key) is null && result.GetValue(Chain) is null && PemHolding(target) == PemContent.KeyFirst)
+        {
+            options.CredentialBundlePath = target;
+        }
         else
         {
             options.Path = target;
             options.KeyPath = result.GetValue(Key);
             options.ChainPath = result.GetValue(Chain);
-            if (options.KeyPath is null && HoldsPemPrivateKey(target))
+            if (options.KeyPath is null && PemHolding(target) != PemContent.NoKey)
             {
                 // PEM text with the key inside (cert + key in one file): the same file serves as both.
                 options.KeyPath = target;
@@ -97,6 +109,11 @@ internal sealed class CertificateArguments
         if ((options.KeyPath is not null || options.ChainPath is not null) && options.Path is null)
         {
             throw new CommandLineException("--key and --chain go with a PEM certificate file.");
+        }
+
+        if (options.PasswordFile is not null && result.GetValue(PasswordEnv) is not null)
+        {
+            throw new CommandLineException("Give the password with --password-env or --password-file, not both.");
         }
 
         return options;
@@ -121,9 +138,9 @@ internal sealed class CertificateArguments
         {
             return load(options);
         }
-        catch (ClientCertificateException ex) when (ex.Reason == ClientCertificateFailureReason.WrongPassword && variable is null && PasswordPrompt.CanPrompt)
+        catch (ClientCertificateException ex) when (ex.Reason == ClientCertificateFailureReason.WrongPassword && variable is null && options.PasswordFile is null && PasswordPrompt.CanPrompt)
         {
-            options.Password = PasswordPrompt.Read(prompt, $"Password for {options.Path ?? options.Directory ?? "the certificate"}: ");
+            options.Password = PasswordPrompt.Read(prompt, $"Password for {options.Path ?? options.Directory ?? options.CredentialBundlePath ?? "the certificate"}: ");
             return load(options);
         }
     }
@@ -147,6 +164,7 @@ internal sealed class CertificateArguments
     public static string DescribeSource(ClientCertificateOptions options) => options switch
     {
         { Directory: { } folder } => $"Kubernetes TLS secret folder '{Path.GetFullPath(folder)}'",
+        { CredentialBundlePath: { } bundle } => $"Kubernetes Pod Certificates credential bundle '{Path.GetFullPath(bundle)}'",
         { Path: { } path, KeyPath: { } key } => $"PEM '{Path.GetFullPath(path)}' + key '{Path.GetFullPath(key)}'",
         { Path: { } path } => $"PKCS#12 file '{Path.GetFullPath(path)}'",
         _ => $"certificate store {options.Location ?? StoreLocation.CurrentUser}\\{options.Store ?? "My"}",
@@ -179,27 +197,36 @@ internal sealed class CertificateArguments
         }
     }
 
-    private static bool HoldsPemPrivateKey(string path)
+    /// <summary>Whether a PEM file holds a private key beside its certificates, and whether the key comes first (a credential bundle).</summary>
+    private enum PemContent
+    {
+        NoKey,
+        CertificateFirst,
+        KeyFirst,
+    }
+
+    private static PemContent PemHolding(string path)
     {
         try
         {
             var info = new FileInfo(path);
-            if (!info.Exists || info.Length > 4 * 1024 * 1024)
+            if (!info.Exists || info.Length == 0 || info.Length > 4 * 1024 * 1024)
             {
-                return false;
+                return PemContent.NoKey;
             }
 
             var text = File.ReadAllText(path);
-            return text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)
-                && text.Contains("PRIVATE KEY-----", StringComparison.Ordinal);
+            var certificate = text.IndexOf("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal);
+            var key = text.IndexOf("PRIVATE KEY-----", StringComparison.Ordinal);
+            return certificate < 0 || key < 0 ? PemContent.NoKey : key < certificate ? PemContent.KeyFirst : PemContent.CertificateFirst;
         }
         catch (IOException)
         {
-            return false; // the library reports the unreadable file with its own message
+            return PemContent.NoKey; // the library reports the unreadable file with its own message
         }
         catch (UnauthorizedAccessException)
         {
-            return false;
+            return PemContent.NoKey;
         }
     }
 }

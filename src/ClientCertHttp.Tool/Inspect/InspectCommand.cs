@@ -16,7 +16,7 @@ internal static class InspectCommand
     {
         var target = new Argument<string?>("certificate")
         {
-            Description = "A PFX/PKCS#12 file, a PEM file (with --key, or with the key inside), a Kubernetes TLS secret folder (tls.crt + tls.key), or store:STORE/LOCATION/THUMBPRINT-OR-SUBJECT. Omit it to use --store with --thumbprint or --subject.",
+            Description = "A PFX/PKCS#12 file, a PEM file (with --key, or with the key inside), a Kubernetes TLS secret folder (tls.crt + tls.key), a Kubernetes Pod Certificates credential bundle (one PEM file, key first), or store:STORE/LOCATION/THUMBPRINT-OR-SUBJECT. Omit it to use --store with --thumbprint or --subject.",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };

@@ -16,7 +16,7 @@ internal static class ProbeCommand
         var url = new Argument<string>("url") { Description = "The https URL to GET (its host is also the TLS server name)." };
         var certificate = new Option<string?>("--cert")
         {
-            Description = "The client certificate: a PFX/PKCS#12 file, a PEM file (with --key), a Kubernetes TLS secret folder, or store:STORE/LOCATION/THUMBPRINT-OR-SUBJECT. Without it the probe sends no certificate.",
+            Description = "The client certificate: a PFX/PKCS#12 file, a PEM file (with --key), a Kubernetes TLS secret folder, a Pod Certificates credential bundle (key first), or store:STORE/LOCATION/THUMBPRINT-OR-SUBJECT. Without it the probe sends no certificate.",
             HelpName = "file|folder|store-query",
         };
         var ca = new Option<string?>("--ca") { Description = "PEM or DER file of the root CA(s) to trust for the server's certificate, instead of the system trust.", HelpName = "root.pem" };
