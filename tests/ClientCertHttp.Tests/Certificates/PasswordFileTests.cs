@@ -47,6 +47,37 @@ public sealed class PasswordFileTests(ClientCertFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task PasswordFile_InlinePkcs12_OpensTheValueWithThePasswordFromTheFile()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=inline-password-file");
+        var base64 = Convert.ToBase64String(fixture.Ca.ExportPfx(leaf, ClientCertFixture.Password));
+
+        var report = await SourceTestHost.LoadAsync(o =>
+        {
+            o.Certificate.Base64 = base64;
+            o.Certificate.PasswordFile = WritePasswordFile(ClientCertFixture.Password);
+        });
+
+        report.Thumbprint.Should().Be(leaf.Thumbprint);
+    }
+
+    [Fact]
+    public async Task PasswordFile_SecretFolderWithEncryptedKey_OpensTheKeyWithThePasswordFromTheFile()
+    {
+        using var leaf = fixture.Ca.IssueClientCertificate("CN=folder-password-file");
+        var folder = fixture.Temp.Combine("secret-" + Guid.NewGuid().ToString("N"));
+        KubernetesTlsSecret.Write(folder, TestCertificateAuthority.ExportCertificatePem(leaf, fixture.Ca.Intermediate), TestCertificateAuthority.ExportPrivateKeyPem(leaf, KeyPassword));
+
+        var report = await SourceTestHost.LoadAsync(o =>
+        {
+            o.Certificate.Directory = folder;
+            o.Certificate.PasswordFile = WritePasswordFile(KeyPassword);
+        });
+
+        report.Thumbprint.Should().Be(leaf.Thumbprint);
+    }
+
+    [Fact]
     public async Task PasswordFile_WithByteOrderMark_TheMarkIsNotPartOfThePassword()
     {
         var pfx = fixture.WriteClientPfx();
