@@ -1,9 +1,11 @@
-using System.Security.Cryptography.X509Certificates;
+using System.Diagnostics.Metrics;
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 
 namespace ClientCertHttp.FunctionalTests.Certificates;
@@ -91,13 +93,15 @@ public sealed class SecretFileTests(MtlsFixture fixture)
             o.Certificate.PasswordFile = passwordFile;
         });
         (await WhoAmIAsync(host)).Thumbprint.Should().Be(firstLeaf.Thumbprint);
+        using var reloads = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), ClientCertHttpMetrics.MeterName, ClientCertHttpMetrics.Reloads);
 
         await using var requests = RequestsDuringRotation.Start(() => WhoAmIAsync(host));
 
         // The new PFX lands first and stays alone for several polls: the reload that tries it with the old password
         // fails and keeps the old certificate; the new password file then completes the pair.
         File.Move(fixture.Ca.WritePfx(NewPath(".tmp"), secondLeaf, SecondPassword), pfx, overwrite: true);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(10));
+        reloads.GetMeasurementSnapshot().Should().OnlyContain(m => m.Tags[ClientCertHttpMetrics.ResultTag] as string == ClientCertHttpMetricValues.Failure);
         (await WhoAmIAsync(host)).Thumbprint.Should().Be(firstLeaf.Thumbprint, "a PFX the current password cannot open is never used");
         WriteAtomically(passwordFile, SecondPassword);
         var seen = await RenewedPfxFile.WaitForThumbprintAsync(() => WhoAmIAsync(host), secondLeaf.Thumbprint);
@@ -108,6 +112,7 @@ public sealed class SecretFileTests(MtlsFixture fixture)
         requests.Failures.Should().BeEmpty();
         requests.Count.Should().BePositive();
         requests.Thumbprints.Should().BeSubsetOf([firstLeaf.Thumbprint, secondLeaf.Thumbprint]);
+        reloads.GetMeasurementSnapshot().Should().Contain(m => m.Tags[ClientCertHttpMetrics.ResultTag] as string == ClientCertHttpMetricValues.Changed);
         await host.StopAsync();
     }
 
