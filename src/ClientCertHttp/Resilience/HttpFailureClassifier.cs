@@ -196,7 +196,7 @@ public static partial class HttpFailureClassifier
         {
             case < 400:
                 return new(HttpFailureCategory.None, described);
-            case 408 or 429 or 500 or 502 or 503 or 504:
+            case var transient when IsTransientStatus(transient):
                 return new(HttpFailureCategory.Transient, $"the server answered {described}");
             case 495 or 496:
                 return new(HttpFailureCategory.ClientCertificateRejected, $"the server answered {status}, nginx's code for a missing or invalid client certificate");
@@ -281,6 +281,9 @@ public static partial class HttpFailureClassifier
         or SocketError.NetworkDown
         or SocketError.NetworkReset
         or SocketError.Shutdown;
+
+    /// <summary>Tells whether an HTTP status is a transient failure: 408, 429, 500, 502, 503 or 504.</summary>
+    internal static bool IsTransientStatus(int status) => status is 408 or 429 or 500 or 502 or 503 or 504;
 
     /// <summary>Tells whether a TLS alert (in OpenSSL's words) is about the client's certificate.</summary>
     internal static bool IsCertificateAlert(string alert) => CertificateAlerts.Contains(alert);

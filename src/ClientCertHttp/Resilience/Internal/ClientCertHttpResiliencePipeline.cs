@@ -74,9 +74,12 @@ internal static class ClientCertHttpResiliencePipeline
         var cancellationToken = args.Context.CancellationToken;
         var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
         var state = RetryState.From(request);
-        var classification = cancellationToken.IsCancellationRequested
-            ? new HttpFailureClassification(HttpFailureCategory.Canceled, "the request was canceled")
-            : await HttpFailureClassifier.ClassifyAsync(args.Outcome, options.TreatForbiddenAsCertificateRejection, cancellationToken).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return CanceledRetry.ShouldHandle(args.Outcome, state);
+        }
+
+        var classification = await HttpFailureClassifier.ClassifyAsync(args.Outcome, options.TreatForbiddenAsCertificateRejection, cancellationToken).ConfigureAwait(false);
         state?.Record(classification, args.Outcome.Exception);
 
         switch (classification.Category)
