@@ -45,6 +45,11 @@ namespace ClientCertHttp.Resilience;
 /// <see cref="HttpFailureCategory.TlsHandshakeFailed"/>: any other <see cref="AuthenticationException"/> or TLS alert.
 /// </description></item>
 /// <item><description>
+/// An exception that wraps a <see cref="ClientCertHttpRequestException"/> (a gRPC <c>RpcException</c>, whose inner
+/// exception it is, or an <see cref="AggregateException"/>): that exception's
+/// <see cref="ClientCertHttpRequestException.Classification"/>.
+/// </description></item>
+/// <item><description>
 /// <see cref="HttpFailureCategory.NonTransientStatusCode"/>: 4xx other than 408 and 429, other 5xx.
 /// <see cref="HttpFailureCategory.Canceled"/>: an <see cref="OperationCanceledException"/> that is not a timeout.
 /// <see cref="HttpFailureCategory.Unclassified"/>: anything else.
@@ -90,6 +95,13 @@ public static partial class HttpFailureClassifier
     public static HttpFailureClassification Classify(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
+
+        // A failure this library already diagnosed, found under the exception a caller sees: gRPC's RpcException
+        // carries it as its inner exception.
+        if (Find<ClientCertHttpRequestException>(exception) is { } diagnosed)
+        {
+            return diagnosed.Classification;
+        }
 
         // Our own trust rejection first: its message quotes the server's certificate (subject, names), which the
         // server controls, so nothing in it may be read as a TLS alert.

@@ -31,4 +31,16 @@ public sealed class ClientCertHttpWarmupOptions
     /// </summary>
     /// <value>The default value is 10 seconds; it must be between 100 milliseconds and 5 minutes.</value>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets the HTTP version the warm-up requests ask for, and so the kind of connection they open: set
+    /// <c>2.0</c> for a gRPC client, whose calls go over HTTP/2 only and would not use a warm HTTP/1.1 connection.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the client's <see cref="HttpClient.DefaultRequestVersion"/> (1.1
+    /// unless the client's configuration changes it). It must be 1.1 or 2.0. The version is negotiated with the
+    /// client's <see cref="HttpClient.DefaultVersionPolicy"/>, so a server without HTTP/2 still gets an HTTP/1.1
+    /// connection.
+    /// </value>
+    public Version? HttpVersion { get; set; }
 }

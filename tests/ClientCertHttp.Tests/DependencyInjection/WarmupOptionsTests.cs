@@ -16,6 +16,32 @@ public sealed class WarmupOptionsTests(ClientCertFixture fixture) : IClassFixtur
 
         options.Connections.Should().Be(0);
         options.Timeout.Should().Be(TimeSpan.FromSeconds(10));
+        options.HttpVersion.Should().BeNull("the client's own default request version applies");
+    }
+
+    [Fact]
+    public void AddClientCertHttpClient_WarmupHttpVersion_BindsFromConfiguration()
+    {
+        var configuration = Section("""
+            "BaseAddress": "https://127.0.0.1:1/", "Warmup": { "Connections": 1, "HttpVersion": "2.0" }
+            """);
+        using var host = ClientCertFixture.BuildHost(services => services.AddClientCertHttpClient("payments", configuration));
+
+        host.Services.GetRequiredService<IOptionsMonitor<ClientCertHttpOptions>>().Get("payments").Warmup.HttpVersion
+            .Should().Be(System.Net.HttpVersion.Version20);
+    }
+
+    [Fact]
+    public async Task AddClientCertHttpClient_WarmupHttpVersionThree_FailsAtStartupNamingTheKey()
+    {
+        var configuration = Section("""
+            "BaseAddress": "https://127.0.0.1:1/", "Warmup": { "Connections": 1, "HttpVersion": "3.0" }
+            """);
+
+        var ex = await ClientCertFixture.StartupCertificateFailureAsync(services => services.AddClientCertHttpClient("payments", configuration));
+
+        ex.Reason.Should().Be(ClientCertificateFailureReason.InvalidConfiguration);
+        ex.Failures.Should().ContainSingle().Which.Should().Contain("payments:Warmup:HttpVersion is 3.0; it must be 1.1 or 2.0");
     }
 
     [Fact]

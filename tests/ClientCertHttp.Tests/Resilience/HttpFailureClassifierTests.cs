@@ -237,4 +237,15 @@ public sealed class HttpFailureClassifierTests
 
         HttpFailureClassifier.Classify(ex).Category.Should().Be(HttpFailureCategory.ClientCertificateRejected);
     }
+
+    [Fact]
+    public void Classify_WrapperOfAClientCertHttpRequestException_IsThatExceptionsClassification()
+    {
+        // The shape a gRPC caller sees: RpcException (here any wrapper) with the library's exception inside.
+        var classification = new HttpFailureClassification(HttpFailureCategory.ClientCertificateRejected, "the server closed the connection");
+        var diagnosed = new ClientCertHttpRequestException("grpc", ClientCertificateFailureReason.ClientCertificateRejectedByServer, classification, 1, "rejected", HttpRequestError.SecureConnectionError, null);
+        var wrapper = new InvalidOperationException("Status(StatusCode=\"Unavailable\")", diagnosed);
+
+        HttpFailureClassifier.Classify(wrapper).Should().BeSameAs(classification);
+    }
 }

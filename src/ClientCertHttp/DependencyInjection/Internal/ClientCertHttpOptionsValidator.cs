@@ -250,6 +250,11 @@ internal static class ClientCertHttpOptionsValidator
         {
             problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Warmup:Timeout"]} is {warmup.Timeout}; it must be between 00:00:00.100 and 00:05:00, so that the warm-up never holds up the start of the host for long."));
         }
+
+        if (warmup.HttpVersion is { } version && version != System.Net.HttpVersion.Version11 && version != System.Net.HttpVersion.Version20)
+        {
+            problems.Add(InvalidSetting(name, $"{names.Prefix}: {names["Warmup:HttpVersion"]} is {version}; it must be 1.1 or 2.0 (2.0 for a gRPC client), or be left unset for the client's default request version."));
+        }
     }
 
     private static void ValidateRetry(string name, SettingNames names, ClientCertHttpRetryOptions? retry, List<ClientCertificateException> problems)

@@ -74,7 +74,8 @@ internal static class ConfigurationSchema
             Value(nameof(ClientCertHttpRetryOptions.TreatForbiddenAsCertificateRejection)))),
         Nested(nameof(ClientCertHttpOptions.Warmup), new Section(
             Value(nameof(ClientCertHttpWarmupOptions.Connections)),
-            Value(nameof(ClientCertHttpWarmupOptions.Timeout)))),
+            Value(nameof(ClientCertHttpWarmupOptions.Timeout)),
+            Value(nameof(ClientCertHttpWarmupOptions.HttpVersion)))),
         Nested(nameof(ClientCertHttpOptions.Identities), new Section(
             Map(nameof(ClientCertificateIdentityOptions.Certificates), Certificate),
             Value(nameof(ClientCertificateIdentityOptions.Directory)),

@@ -21,6 +21,8 @@ namespace ClientCertHttp.Resilience;
 /// <remarks>
 /// With <c>forwarding</c> it sits on a pipeline with no retries at all (a reverse proxy's: a proxied request is sent
 /// once, its body streamed): it reports the one attempt's failure the same way, whatever the client's retry options.
+/// A gRPC call (<see cref="GrpcRequests"/>) takes that same path past the client's pipeline: gRPC retries by its own
+/// policy, and a streaming call must not meet an attempt timeout.
 /// </remarks>
 internal sealed class RetryOutcomeHandler(
     ClientCertificateSource source,
@@ -35,7 +37,7 @@ internal sealed class RetryOutcomeHandler(
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (forwarding)
+        if (forwarding || GrpcRequests.IsGrpc(request))
         {
             return ForwardAsync(request, cancellationToken);
         }
@@ -167,7 +169,7 @@ internal sealed class RetryOutcomeHandler(
         Exception failure;
         try
         {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await Shape().Next.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -313,7 +315,7 @@ internal sealed class RetryOutcomeHandler(
 
     private static string ReloadOutcome(RetryState? state) => state switch
     {
-        null => "not attempted: a forwarded request is sent once and never retried",
+        null => "not attempted: a forwarded request or a gRPC call is sent once and never retried",
         { ReloadAttempted: false } => "not attempted, so the request was not retried",
         { ReloadChangedCertificate: false } => "attempted but the certificate is unchanged (its source still holds the rejected certificate), so the request was not retried",
         _ => "made and the request retried once with the new certificate, which the server rejected too",
@@ -328,7 +330,7 @@ internal sealed class RetryOutcomeHandler(
 
         var decision = classification.Category switch
         {
-            _ when state is null => "Forwarded once, never retried.",
+            _ when state is null => "Sent once, never retried (a forwarded request or a gRPC call).",
             HttpFailureCategory.Transient when state.NotRetriedBecause is { } why => $"Not retried: {why}.",
             HttpFailureCategory.Transient => "Retries exhausted or total timeout reached.",
             _ => "Not retryable.",

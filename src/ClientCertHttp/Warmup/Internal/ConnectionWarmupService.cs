@@ -131,7 +131,7 @@ internal sealed class ConnectionWarmupService(
             // Started together, so the pool sees that many requests waiting and opens one connection for each.
             for (var i = 0; i < attempts.Length; i++)
             {
-                attempts[i] = OpenConnectionAsync(client, baseAddress, timeout.Token);
+                attempts[i] = OpenConnectionAsync(client, baseAddress, warmup.HttpVersion, timeout.Token);
             }
 
             var failures = (await Task.WhenAll(attempts).ConfigureAwait(false)).OfType<Exception>().ToList();
@@ -156,12 +156,17 @@ internal sealed class ConnectionWarmupService(
         }
     }
 
-    private static async Task<Exception?> OpenConnectionAsync(HttpClient client, Uri baseAddress, CancellationToken cancellationToken)
+    private static async Task<Exception?> OpenConnectionAsync(HttpClient client, Uri baseAddress, Version? httpVersion, CancellationToken cancellationToken)
     {
         try
         {
-            // HEAD: no body to read or discard. The status does not matter, only that the handshake is done.
-            using var request = new HttpRequestMessage(HttpMethod.Head, baseAddress);
+            // HEAD: no body to read or discard. The status does not matter, only that the handshake is done. The
+            // version decides the kind of connection (HTTP/1.1 or HTTP/2) that is left warm in the pool.
+            using var request = new HttpRequestMessage(HttpMethod.Head, baseAddress)
+            {
+                Version = httpVersion ?? client.DefaultRequestVersion,
+                VersionPolicy = client.DefaultVersionPolicy,
+            };
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             return null;
         }
