@@ -294,6 +294,12 @@ public sealed class MtlsTestServer : IAsyncDisposable
         });
 
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = _options.ShutdownTimeout);
+        if (_options.MapEndpoints is not null)
+        {
+            builder.Services.AddRouting();
+        }
+
+        _options.ConfigureServices?.Invoke(builder.Services);
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -357,6 +363,15 @@ public sealed class MtlsTestServer : IAsyncDisposable
 
         WebApplication app = builder.Build();
         _app = app;
+        app.Use(RecordRequestAsync);
+        if (_options.MapEndpoints is { } mapEndpoints)
+        {
+            // After the recording step, so that endpoint requests are reported and rejected like any other.
+            app.UseRouting();
+            mapEndpoints(app);
+            app.UseEndpoints(_ => { });
+        }
+
         app.Run(HandleRequestAsync);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -368,7 +383,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
         LocalhostAddress = new Uri($"https://localhost:{Port}/");
     }
 
-    private async Task HandleRequestAsync(HttpContext context)
+    /// <summary>Records every request and answers a refused certificate with <see cref="MtlsTestServerOptions.RejectionStatusCode"/>.</summary>
+    private async Task RecordRequestAsync(HttpContext context, RequestDelegate next)
     {
         MtlsRequestReport report = CreateReport(context);
         _reports.Enqueue(report);
@@ -380,6 +396,12 @@ public sealed class MtlsTestServer : IAsyncDisposable
             return;
         }
 
+        await next(context).ConfigureAwait(false);
+    }
+
+    private async Task HandleRequestAsync(HttpContext context)
+    {
+        MtlsRequestReport report = GetReport(context)!;
         if (_options.RequestHandler is { } handler && await handler(context).ConfigureAwait(false))
         {
             return;

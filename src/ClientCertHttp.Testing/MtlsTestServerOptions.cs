@@ -1,8 +1,10 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.Testing;
 
@@ -127,6 +129,20 @@ public sealed class MtlsTestServerOptions
     /// <see cref="MtlsTestServer.GetReport"/> returns it inside the hook.
     /// </summary>
     public Func<HttpContext, Task<bool>>? RequestHandler { get; set; }
+
+    /// <summary>
+    /// Optional registrations for the server's own services, run before it starts: for example <c>AddGrpc()</c> for the
+    /// endpoints of <see cref="MapEndpoints"/>.
+    /// </summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
+
+    /// <summary>
+    /// Optional endpoints served behind the certificate check: for example <c>MapGrpcService&lt;T&gt;()</c> (gRPC needs
+    /// <see cref="Protocols"/> to include HTTP/2, as it does by default). A request that matches one is recorded in
+    /// <see cref="MtlsTestServer.Reports"/> and answered by it (<see cref="MtlsTestServer.GetReport"/> works inside it);
+    /// the others reach <see cref="RequestHandler"/> and the <c>/whoami</c> reply as usual.
+    /// </summary>
+    public Action<IEndpointRouteBuilder>? MapEndpoints { get; set; }
 
     /// <summary>Maximum time allowed for a TLS handshake.</summary>
     /// <value>The default value is 10 seconds.</value>

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientCertHttp.Testing.Tests;
 
@@ -29,6 +32,37 @@ public sealed class MtlsTestServerTests : IDisposable
         server.Reports.Should().ContainSingle().Which.Thumbprint.Should().Be(leaf.Thumbprint);
         server.HandshakeCount.Should().Be(1);
     }
+
+    [Fact]
+    public async Task StartAsync_MapEndpoints_ServesTheEndpointBehindTheCertificateCheckAndRecordsIt()
+    {
+        using var leaf = _ca.IssueClientCertificate("CN=endpoint-client");
+        using var stranger = TestCertificateAuthority.Create("Stranger");
+        using var strangerLeaf = stranger.IssueClientCertificate("CN=stranger");
+        await using var server = await MtlsTestServer.StartAsync(_ca, o =>
+        {
+            o.ConfigureServices = services => services.AddSingleton(new Greeting("hello"));
+            o.MapEndpoints = endpoints => endpoints.MapGet("/greet", (HttpContext context, Greeting greeting) =>
+                $"{greeting.Text} {MtlsTestServer.GetReport(context)!.Subject}");
+        });
+        using var client = TestClients.Create(_ca, leaf);
+
+        using var greeted = await TestClients.SendAsync(client, new Uri(server.BaseAddress, "greet"));
+        (await greeted.Content.ReadAsStringAsync()).Should().Be("hello CN=endpoint-client");
+
+        // Other paths keep the report reply; both requests are recorded.
+        using var other = await TestClients.SendAsync(client, new Uri(server.BaseAddress, "whoami"));
+        (await MtlsTestServer.ReadReportAsync(other)).Subject.Should().Be("CN=endpoint-client");
+        server.Reports.Should().HaveCount(2);
+
+        // A certificate the server does not trust never reaches the endpoint.
+        using var refused = TestClients.Create(_ca, strangerLeaf, sendIntermediate: false);
+        var send = () => TestClients.SendAsync(refused, new Uri(server.BaseAddress, "greet"));
+        await send.Should().ThrowAsync<HttpRequestException>();
+        server.Reports.Should().HaveCount(2);
+    }
+
+    private sealed record Greeting(string Text);
 
     [Fact]
     public async Task ReadReportAsync_SecondConnectionResumesSession_ReportsOriginalChain()
