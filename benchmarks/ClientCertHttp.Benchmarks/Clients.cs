@@ -245,16 +245,28 @@ internal sealed class Clients : IDisposable
 }
 
 /// <summary>
-/// Answers every request with 200 after yielding once, so that every handler above it completes asynchronously, as
-/// over a network: their async frames are allocated as they are on a real request.
+/// Answers every request with 200, after yielding once when <see cref="Yield"/> is set, so that every handler above it
+/// completes asynchronously, as over a network (their async frames are allocated as on a real request); without it
+/// everything completes synchronously, which times the handlers' own code without a thread-pool hop's noise.
 /// </summary>
 internal sealed class InMemoryAnswer : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Gets or sets a value indicating whether the answer comes after a yield (process-wide, set by the suite).</summary>
+    public static bool Yield { get; set; } = true;
+
+    // The response belongs to the caller, which disposes it.
+#pragma warning disable CA2000
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        Yield ? AnswerLaterAsync(request) : Task.FromResult(Answer(request));
+#pragma warning restore CA2000
+
+    private static async Task<HttpResponseMessage> AnswerLaterAsync(HttpRequestMessage request)
     {
         await Task.Yield();
-        return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { RequestMessage = request };
+        return Answer(request);
     }
+
+    private static HttpResponseMessage Answer(HttpRequestMessage request) => new(System.Net.HttpStatusCode.OK) { RequestMessage = request };
 }
 
 /// <summary>One request the way every suite sends it.</summary>

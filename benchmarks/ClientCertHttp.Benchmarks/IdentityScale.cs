@@ -96,6 +96,19 @@ internal static class IdentityScale
         var after = Settle();
         Console.WriteLine($"idle identities: {identities - 1} loaded in {load.Elapsed.TotalSeconds:F1} s ({load.Elapsed.TotalMilliseconds / (identities - 1):F2} ms each, sequential); managed heap +{(after - before) / (identities - 1.0) / 1024:F1} KiB per identity");
 
+        // 1b. The same identities with one kept-alive connection each (full handshake done, connection idle in the
+        // identity's pool). The server is in this process: its side of each connection is counted too, so the figure
+        // is an upper bound for the client's. At most 2,000, so every connection is still open when it is measured.
+        var connected = Math.Min(identities - 1, 2000);
+        var connectedBefore = Settle();
+        for (var i = 1; i <= connected; i++)
+        {
+            await SendAsync(tenants, uri, $"tenant-{i}", close: false);
+        }
+
+        var connectedAfter = Settle();
+        Console.WriteLine($"kept-alive connections: {connected} identities with one open connection each: managed heap +{(connectedAfter - connectedBefore) / (double)connected / 1024:F1} KiB per connection (client and in-process server together; an upper bound for the client), {server.TotalConnectionCount} connections accepted by the server");
+
         // 2. First request of a new identity (load + full handshake) beside a single-certificate request on a new connection.
         server.ClearReports();
         var firstIdentity = new List<double>();

@@ -26,9 +26,17 @@ public class RetryPipelineOverheadBenchmarks
     private HttpClient _clientCertHttp = null!;
     private HttpClient _clientCertHttpNoRetry = null!;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the in-memory answer comes asynchronously (every handler's async frame
+    /// is allocated, as over a network) or synchronously (the handlers' own code, timed without a thread-pool hop).
+    /// </summary>
+    [Params(true, false)]
+    public bool Async { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
+        InMemoryAnswer.Yield = Async;
         _clients = Clients.Create();
         _none = _clients.InMemory("none");
         _loggers = _clients.InMemory("loggers", b => b.AddDefaultLogger());
