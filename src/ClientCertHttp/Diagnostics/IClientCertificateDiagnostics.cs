@@ -19,6 +19,23 @@ public interface IClientCertificateDiagnostics
     /// <exception cref="ClientCertificateException">The client's certificate cannot be loaded (the same error that fails startup).</exception>
     ClientCertificateReadinessReport GetReadinessReport(string clientName);
 
+    /// <summary>
+    /// Gets the readiness report of one identity of a per-identity client: the certificate that requests naming
+    /// <paramref name="identity"/> are sent with. Loads the identity first when it is not loaded (as its first request
+    /// would), so the report can be read before any request, for example in a readiness probe.
+    /// </summary>
+    /// <param name="clientName">The name of a client registered with identities (<c>Identities</c> or an identity provider).</param>
+    /// <param name="identity">The identity, as configured or as the identity provider knows it.</param>
+    /// <param name="cancellationToken">Cancels loading the identity.</param>
+    /// <returns>The report of the identity's current certificate.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="clientName"/> or <paramref name="identity"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="clientName"/> or <paramref name="identity"/> is empty, or <paramref name="clientName"/> is not a client-certificate client.</exception>
+    /// <exception cref="ClientCertificateException">
+    /// The identity is unknown (<see cref="ClientCertificateFailureReason.UnknownIdentity"/>) or its certificate cannot
+    /// be loaded (the error its first request would fail with).
+    /// </exception>
+    ValueTask<ClientCertificateReadinessReport> GetReadinessReportAsync(string clientName, string identity, CancellationToken cancellationToken = default);
+
     /// <summary>Gets the readiness reports of every client-certificate client whose certificate is loaded.</summary>
     /// <returns>One report per loaded client, ordered by client name.</returns>
     IReadOnlyList<ClientCertificateReadinessReport> GetReadinessReports();

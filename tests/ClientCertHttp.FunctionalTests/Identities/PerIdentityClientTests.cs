@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
+using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Identities;
 using ClientCertHttp.Testing;
 using ClientCertHttp.Trust;
@@ -115,6 +116,31 @@ public sealed class PerIdentityClientTests : IAsyncLifetime
         report.Subject.Should().Be("CN=tenant-1");
         _server.Reports.Should().OnlyContain(r => r.Thumbprint != null, "no request went out without a certificate");
         provider.Calls("ghost").Should().Be(1, "an unknown identity is one provider call, not a retry storm");
+    }
+
+    [Fact]
+    public async Task Diagnostics_ReadinessReportOfAnIdentity_LoadsItBeforeAnyRequest_AndTheFirstRequestUsesIt()
+    {
+        var provider = new TenantProvider(_caA);
+        using var host = await StartAsync(configureBuilder: b => b.AddClientCertificateIdentityProvider(provider));
+        var diagnostics = host.Services.GetRequiredService<IClientCertificateDiagnostics>();
+
+        var readiness = await diagnostics.GetReadinessReportAsync(Client, "tenant-3");
+
+        readiness.ClientName.Should().Be(Client);
+        readiness.Certificate.Subject.Should().Be("CN=tenant-3");
+        readiness.Status.Should().NotBe(ClientCertificateReadinessStatus.NotReady);
+        readiness.SentChain.Select(c => c.Thumbprint).Should().Equal(readiness.Certificate.Thumbprint, _caA.Intermediate.Thumbprint);
+        provider.Calls("tenant-3").Should().Be(1);
+        _server.Reports.Should().BeEmpty("reading the report sends nothing");
+
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(Client);
+        var sent = await SendAsync(client, "tenant-3");
+        sent.Thumbprint.Should().Be(readiness.Certificate.Thumbprint, "the request goes with the certificate the report describes");
+        provider.Calls("tenant-3").Should().Be(1, "the identity was loaded once, by the report");
+
+        var unknown = await FluentActions.Awaiting(() => diagnostics.GetReadinessReportAsync(Client, "ghost").AsTask()).Should().ThrowAsync<ClientCertificateException>();
+        unknown.Which.Reason.Should().Be(ClientCertificateFailureReason.UnknownIdentity);
     }
 
     [Fact]

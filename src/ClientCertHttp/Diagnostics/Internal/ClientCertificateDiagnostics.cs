@@ -13,6 +13,13 @@ internal sealed class ClientCertificateDiagnostics(
         return sources.Get(clientName).ReadinessReport;
     }
 
+    public async ValueTask<ClientCertificateReadinessReport> GetReadinessReportAsync(string clientName, string identity, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(identity);
+        var entry = await sources.GetIdentities(clientName).GetAsync(identity, cancellationToken).ConfigureAwait(false);
+        return entry.Source.ReadinessReport;
+    }
+
     public IReadOnlyList<ClientCertificateReadinessReport> GetReadinessReports() =>
         sources.Started().Select(s => s.ReadinessReport).OrderBy(r => r.ClientName, StringComparer.Ordinal).ToArray();
 
