@@ -144,6 +144,28 @@ public sealed class PerIdentityClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Warmup_OpensAConnectionPerFixedIdentity_WithItsCertificate_ThatItsFirstRequestReuses()
+    {
+        _caB.WritePfx(_temp.Combine("tenant-b.pfx"), _leafB, Password);
+        using var host = await StartAsync(o =>
+        {
+            o.Identities.Certificates["tenant-a"] = new ClientCertificateOptions { Path = _temp.Combine("tenant-a.pfx"), Password = Password };
+            o.Identities.Certificates["tenant-b"] = new ClientCertificateOptions { Path = _temp.Combine("tenant-b.pfx"), Password = Password };
+            o.Warmup.Connections = 1;
+        });
+
+        // Started: each identity of the fixed set was loaded and handshook once, with its own certificate; the client
+        // has no certificate of its own, so nothing else was warmed (and nothing failed for want of an identity).
+        _server.TotalConnectionCount.Should().Be(2);
+        _server.Reports.Select(r => r.Subject).Should().BeEquivalentTo(["CN=tenant-a", "CN=tenant-b"]);
+
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(Client);
+        (await SendAsync(client, "tenant-a")).Thumbprint.Should().Be(_leafA.Thumbprint);
+        (await SendAsync(client, "tenant-b")).Thumbprint.Should().Be(_leafB.Thumbprint);
+        _server.TotalConnectionCount.Should().Be(2, "each identity's first request found its warm connection");
+    }
+
+    [Fact]
     public async Task ConcurrentFirstRequests_ForOneIdentity_LoadItOnce()
     {
         var provider = new TenantProvider(_caA) { Delay = TimeSpan.FromMilliseconds(200) };

@@ -1,6 +1,7 @@
 using ClientCertHttp.Certificates;
 using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
+using ClientCertHttp.Identities;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -58,7 +59,18 @@ internal sealed class ConnectionWarmupService(
 
             if (entry.Options.Warmup is { Connections: > 0 })
             {
-                warmups.Add(WarmUpAsync(name, entry.Options, StartupTrigger, cancellationToken));
+                // The client's own certificate, when it has one, and each identity of its fixed set (Identities:
+                // Certificates), loaded here by its first warm-up request. Directory and provider identities are
+                // not known before their first request.
+                if (entry.Current.Certificate is not null)
+                {
+                    warmups.Add(WarmUpAsync(name, entry.Options, StartupTrigger, cancellationToken));
+                }
+
+                foreach (var identity in entry.Options.Identities?.Certificates.Keys ?? Enumerable.Empty<string>())
+                {
+                    warmups.Add(WarmUpAsync(name, entry.Options, StartupTrigger, cancellationToken, identity));
+                }
             }
         }
 
@@ -98,7 +110,7 @@ internal sealed class ConnectionWarmupService(
     }
 
     /// <summary>Warms up one client; completes within the client's warm-up timeout and never throws.</summary>
-    internal async Task WarmUpAsync(string clientName, ClientCertHttpOptions options, string trigger, CancellationToken cancellationToken)
+    internal async Task WarmUpAsync(string clientName, ClientCertHttpOptions options, string trigger, CancellationToken cancellationToken, string? identity = null)
     {
         var warmup = options.Warmup;
         var baseAddress = options.BaseAddress;
@@ -107,8 +119,8 @@ internal sealed class ConnectionWarmupService(
             return;
         }
 
-        // As logged: without user information or query.
-        var target = LoggedUri.Describe(baseAddress)!;
+        // As logged: without user information or query; an identity's warm-up names the identity.
+        var target = identity is null ? LoggedUri.Describe(baseAddress)! : $"{LoggedUri.Describe(baseAddress)} as identity '{identity}'";
         var started = timeProvider.GetTimestamp();
         CancellationToken stopping;
         try
@@ -131,7 +143,7 @@ internal sealed class ConnectionWarmupService(
             // Started together, so the pool sees that many requests waiting and opens one connection for each.
             for (var i = 0; i < attempts.Length; i++)
             {
-                attempts[i] = OpenConnectionAsync(client, baseAddress, warmup.HttpVersion, timeout.Token);
+                attempts[i] = OpenConnectionAsync(client, baseAddress, warmup.HttpVersion, identity, timeout.Token);
             }
 
             var failures = (await Task.WhenAll(attempts).ConfigureAwait(false)).OfType<Exception>().ToList();
@@ -156,7 +168,7 @@ internal sealed class ConnectionWarmupService(
         }
     }
 
-    private static async Task<Exception?> OpenConnectionAsync(HttpClient client, Uri baseAddress, Version? httpVersion, CancellationToken cancellationToken)
+    private static async Task<Exception?> OpenConnectionAsync(HttpClient client, Uri baseAddress, Version? httpVersion, string? identity, CancellationToken cancellationToken)
     {
         try
         {
@@ -167,6 +179,12 @@ internal sealed class ConnectionWarmupService(
                 Version = httpVersion ?? client.DefaultRequestVersion,
                 VersionPolicy = client.DefaultVersionPolicy,
             };
+            if (identity is not null)
+            {
+                // Over the identity's own connection pool, with its certificate: the connection its requests will reuse.
+                request.SetClientCertificateIdentity(identity);
+            }
+
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             return null;
         }
