@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
+using ClientCertHttp.Identities;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Testing;
 using ClientCertHttp.TestUtilities;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace ClientCertHttp.Yarp.Tests;
 
@@ -140,6 +142,54 @@ public sealed class ClientCertHttpForwardingTests : IAsyncLifetime
 
         response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
         proxy.Errors.Should().ContainSingle().Which.Exception.Should().NotBeOfType<ClientCertHttpRequestException>("the cluster is not a ClientCertHttp cluster");
+    }
+
+    [Fact]
+    public async Task ProxiedRequest_PerIdentityClient_TransformNamesTheIdentity_BackendSeesThatTenantsCertificate()
+    {
+        var tenants = new Dictionary<string, string>();
+        foreach (var tenant in new[] { "tenant-a", "tenant-b" })
+        {
+            using var leaf = _files.Ca.IssueClientCertificate($"CN=yarp-{tenant}");
+            _files.Ca.WritePfx(_files.Temp.Combine($"{tenant}.pfx"), leaf, Password);
+            tenants[tenant] = leaf.Thumbprint;
+        }
+
+        // The proxy forwards each request with the certificate of the tenant its X-Tenant header names.
+        await using var proxy = await YarpProxy.StartAsync(
+            YarpProxy.Cluster(_backend.BaseAddress, "tenants"),
+            services => services.AddClientCertHttpClient("tenants", o =>
+            {
+                foreach (var tenant in tenants.Keys)
+                {
+                    o.Identities.Certificates[tenant] = new ClientCertificateOptions { Path = _files.Temp.Combine($"{tenant}.pfx"), Password = Password };
+                }
+
+                o.ServerTrust.Mode = ServerTrustMode.CustomRoots;
+                o.ServerTrust.RootCertificatesPath = _files.RootPemPath;
+            }),
+            reverseProxy => reverseProxy.AddTransforms(transforms => transforms.AddRequestTransform(context =>
+            {
+                if (context.HttpContext.Request.Headers["X-Tenant"].ToString() is { Length: > 0 } tenant)
+                {
+                    context.ProxyRequest.SetClientCertificateIdentity(tenant);
+                }
+
+                return ValueTask.CompletedTask;
+            })));
+
+        for (var i = 0; i < 4; i++)
+        {
+            var tenant = i % 2 == 0 ? "tenant-a" : "tenant-b";
+            var report = await proxy.WhoAmIAsync("X-Tenant", tenant);
+            report.Thumbprint.Should().Be(tenants[tenant], $"request {i} named {tenant}");
+            report.SentChain.Select(c => c.Thumbprint).Should().Equal(_files.Ca.Intermediate.Thumbprint);
+        }
+
+        var unknown = await proxy.GetAsync("whoami");
+        unknown.StatusCode.Should().Be(HttpStatusCode.BadGateway, "a request that names no identity is never sent without a certificate");
+        proxy.Errors.Should().ContainSingle().Which.Exception.Should().BeOfType<ClientCertificateException>()
+            .Which.Reason.Should().Be(ClientCertificateFailureReason.IdentityRequired);
     }
 
     private Task<YarpProxy> StartProxyAsync(ClusterConfig cluster) =>

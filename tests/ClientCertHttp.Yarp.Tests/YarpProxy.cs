@@ -45,14 +45,16 @@ internal sealed class YarpProxy : IAsyncDisposable
         HttpClient = httpClient,
     };
 
-    public static async Task<YarpProxy> StartAsync(ClusterConfig cluster, Action<IServiceCollection> configureServices)
+    public static async Task<YarpProxy> StartAsync(ClusterConfig cluster, Action<IServiceCollection> configureServices, Action<IReverseProxyBuilder>? configureProxy = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders().AddFakeLogging().SetMinimumLevel(LogLevel.Debug);
         configureServices(builder.Services);
         RouteConfig[] routes = [new() { RouteId = "all", ClusterId = cluster.ClusterId, Match = new RouteMatch { Path = "{**catch-all}" } }];
-        builder.Services.AddReverseProxy().LoadFromMemory(routes, [cluster]).AddClientCertHttpForwarding();
+        var reverseProxy = builder.Services.AddReverseProxy().LoadFromMemory(routes, [cluster]);
+        configureProxy?.Invoke(reverseProxy);
+        reverseProxy.AddClientCertHttpForwarding();
 
         var app = builder.Build();
         YarpProxy? proxy = null;
@@ -93,6 +95,16 @@ internal sealed class YarpProxy : IAsyncDisposable
     public async Task<MtlsRequestReport> WhoAmIAsync()
     {
         using var response = await GetAsync("whoami");
+        return await MtlsTestServer.ReadReportAsync(response);
+    }
+
+    /// <summary>A GET of whoami through the proxy with one extra request header.</summary>
+    public async Task<MtlsRequestReport> WhoAmIAsync(string header, string value)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = Address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("whoami", UriKind.Relative));
+        request.Headers.Add(header, value);
+        using var response = await client.SendAsync(request);
         return await MtlsTestServer.ReadReportAsync(response);
     }
 

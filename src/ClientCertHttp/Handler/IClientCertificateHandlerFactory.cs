@@ -16,6 +16,13 @@ namespace ClientCertHttp.Handler;
 /// streams request bodies needs. The client's <c>Retry</c>, <c>BaseAddress</c> and <c>Warmup</c> options do not apply
 /// to them.
 /// </para>
+/// <para>
+/// For a client with identities, each request goes with the certificate of the identity it names
+/// (<c>SetClientCertificateIdentity</c>, for example in a proxy's request transform), over that identity's own
+/// connections, which the client's <see cref="HttpClient"/> requests share; a request that names none goes with the
+/// client's own certificate, or fails with <see cref="ClientCertificateFailureReason.IdentityRequired"/> when it has
+/// none. Those connections use the client's handler settings, not the given handler's.
+/// </para>
 /// </remarks>
 public interface IClientCertificateHandlerFactory
 {
