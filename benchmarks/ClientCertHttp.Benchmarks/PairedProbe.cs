@@ -18,6 +18,8 @@ namespace ClientCertHttp.Benchmarks;
 internal static class PairedProbe
 {
     private const string Baseline = "hand-written SocketsHttpHandler (Baseline)";
+    private const string IdentityNoRetry = "ClientCertHttp per-identity client (IClientCertHttpClientFactory), Retry:Enabled=false";
+    private const string IdentityRetry = "ClientCertHttp per-identity client (IClientCertHttpClientFactory), default retry";
     private const string InFactory = "hand-written handler in IHttpClientFactory";
     private const string NoRetry = "ClientCertHttp, Retry:Enabled=false";
     private const string FactoryRetry = "hand-written handler in IHttpClientFactory + the same retry pipeline (AddResilienceHandler)";
@@ -41,6 +43,8 @@ internal static class PairedProbe
                     ("ClientCertHttp, default retry", clients.ClientCertHttp(retry: true)),
                     ("ClientCertHttp, default retry, RemoveAllLoggers()", clients.ClientCertHttp(retry: true, removeFactoryLoggers: true)),
                     (FactoryRetry, clients.FactoryWithRetry()),
+                    (IdentityNoRetry, clients.ClientCertHttpIdentity(retry: false)),
+                    (IdentityRetry, clients.ClientCertHttpIdentity(retry: true)),
                 ];
                 foreach (var (_, client) in compared)
                 {
@@ -53,7 +57,16 @@ internal static class PairedProbe
                 Print(
                     $"keep-alive, HTTP/{http}, {keepAliveBatch} requests per batch",
                     samples,
-                    [("ClientCertHttp, default retry", FactoryRetry), ("ClientCertHttp, default retry", InFactory), (NoRetry, InFactory)]);
+                    [
+                        ("ClientCertHttp, default retry", FactoryRetry),
+                        ("ClientCertHttp, default retry", InFactory),
+                        (NoRetry, InFactory),
+
+                        // Issue 15: a request through one identity of a per-identity client against the same request
+                        // through a single-certificate client with the same options.
+                        (IdentityNoRetry, NoRetry),
+                        (IdentityRetry, "ClientCertHttp, default retry"),
+                    ]);
             }
         }
 
