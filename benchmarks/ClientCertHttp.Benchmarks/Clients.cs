@@ -115,18 +115,24 @@ internal sealed class Clients : IDisposable
         StartHost(
             services => services.AddHttpClient("plain-retry")
                 .ConfigurePrimaryHttpMessageHandler(() => NewHandWrittenHandler())
-                .AddResilienceHandler("retry", pipeline => pipeline
-                    .AddTimeout(TimeSpan.FromSeconds(30))
-                    .AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = 3,
-                        Delay = TimeSpan.FromMilliseconds(200),
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        MaxDelay = TimeSpan.FromSeconds(5),
-                    })
-                    .AddTimeout(TimeSpan.FromSeconds(10))),
+                .AddResilienceHandler("retry", pipeline => AddDefaultRetryShape(pipeline)),
             "plain-retry");
+
+    /// <summary>
+    /// The shape and settings of ClientCertHttp's default retry pipeline (total timeout 30 s, 3 retries with
+    /// exponential jittered backoff, attempt timeout 10 s), for the comparisons that build it with Polly directly.
+    /// </summary>
+    public static ResiliencePipelineBuilder<HttpResponseMessage> AddDefaultRetryShape(ResiliencePipelineBuilder<HttpResponseMessage> pipeline) => pipeline
+        .AddTimeout(TimeSpan.FromSeconds(30))
+        .AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.FromMilliseconds(200),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            MaxDelay = TimeSpan.FromSeconds(5),
+        })
+        .AddTimeout(TimeSpan.FromSeconds(10));
 
     /// <summary>
     /// ClientCertHttp from a PFX file, with or without its retry pipeline, and optionally without the factory's

@@ -40,8 +40,8 @@ public class RetryPipelineOverheadBenchmarks
         _clients = Clients.Create();
         _none = _clients.InMemory("none");
         _loggers = _clients.InMemory("loggers", b => b.AddDefaultLogger());
-        _resilienceHandler = _clients.InMemory("resilience-handler", b => b.AddResilienceHandler("retry", pipeline => AddDefaultShape(pipeline)));
-        var direct = AddDefaultShape(new ResiliencePipelineBuilder<HttpResponseMessage>()).Build();
+        _resilienceHandler = _clients.InMemory("resilience-handler", b => b.AddResilienceHandler("retry", pipeline => Clients.AddDefaultRetryShape(pipeline)));
+        var direct = Clients.AddDefaultRetryShape(new ResiliencePipelineBuilder<HttpResponseMessage>()).Build();
         _pollyDirect = _clients.InMemory("polly-direct", b => b.AddHttpMessageHandler(() => new PollyHandler(direct)));
         _clientCertHttp = _clients.ClientCertHttpInMemory(retry: true);
         _clientCertHttpNoRetry = _clients.ClientCertHttpInMemory(retry: false);
@@ -71,18 +71,6 @@ public class RetryPipelineOverheadBenchmarks
 
     [Benchmark(Description = "ClientCertHttp, Retry:Enabled=false")]
     public Task<int> ClientCertHttpNoRetry() => Requests.SendAsync(_clientCertHttpNoRetry, Target, closeConnection: false);
-
-    private static ResiliencePipelineBuilder<HttpResponseMessage> AddDefaultShape(ResiliencePipelineBuilder<HttpResponseMessage> pipeline) => pipeline
-        .AddTimeout(TimeSpan.FromSeconds(30))
-        .AddRetry(new HttpRetryStrategyOptions
-        {
-            MaxRetryAttempts = 3,
-            Delay = TimeSpan.FromMilliseconds(200),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .AddTimeout(TimeSpan.FromSeconds(10));
 
     /// <summary>A Polly pipeline executed directly, with a pooled context and a static callback: Polly's cheapest use.</summary>
     private sealed class PollyHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler

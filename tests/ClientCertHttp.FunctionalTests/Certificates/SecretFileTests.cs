@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography.X509Certificates;
 using ClientCertHttp.Certificates;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Testing;
@@ -38,8 +39,7 @@ public sealed class SecretFileTests(MtlsFixture fixture)
         });
         var report = await WhoAmIAsync(host);
 
-        report.Thumbprint.Should().Be(leaf.Thumbprint);
-        report.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
+        ShouldHaveSent(report, leaf);
         await host.StopAsync();
     }
 
@@ -141,8 +141,7 @@ public sealed class SecretFileTests(MtlsFixture fixture)
         var report = await WhoAmIAsync(host);
 
         configuration["Clients:payments:Certificate:Password"].Should().Be(FirstPassword);
-        report.Thumbprint.Should().Be(leaf.Thumbprint);
-        report.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
+        ShouldHaveSent(report, leaf);
         await host.StopAsync();
     }
 
@@ -156,8 +155,7 @@ public sealed class SecretFileTests(MtlsFixture fixture)
         using var host = await StartHostAsync(o => o.Certificate.CredentialBundlePath = bundle);
         var report = await WhoAmIAsync(host);
 
-        report.Thumbprint.Should().Be(leaf.Thumbprint);
-        report.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
+        ShouldHaveSent(report, leaf);
         await host.StopAsync();
     }
 
@@ -224,5 +222,12 @@ public sealed class SecretFileTests(MtlsFixture fixture)
         using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(Client);
         using var response = await client.GetAsync(new Uri("whoami", UriKind.Relative));
         return await MtlsTestServer.ReadReportAsync(response);
+    }
+
+    /// <summary>The server saw <paramref name="leaf"/> and the test CA's intermediate, the chain the client must send.</summary>
+    private void ShouldHaveSent(MtlsRequestReport report, X509Certificate2 leaf)
+    {
+        report.Thumbprint.Should().Be(leaf.Thumbprint);
+        report.SentChain.Select(c => c.Thumbprint).Should().Equal(fixture.Ca.Intermediate.Thumbprint);
     }
 }

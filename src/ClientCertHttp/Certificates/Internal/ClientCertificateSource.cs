@@ -36,6 +36,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
     private readonly ClientTlsStateLoader _loader;
     private readonly int _providerCount;
     private readonly int _identityProviderCount;
+    private bool _hasIdentities;
     private readonly ICertificateProvider? _provider;
     private readonly IReadOnlyList<IDisposable> _ownedValidators;
     private readonly TimeProvider _timeProvider;
@@ -120,6 +121,20 @@ internal sealed partial class ClientCertificateSource : IDisposable
     /// <summary>Gets the number of identity providers the client registered.</summary>
     public int IdentityProviderCount => _identityProviderCount;
 
+    /// <summary>
+    /// Gets a value indicating whether the applied options give the client identities (or it has an identity
+    /// provider): decided when the options are applied, not per request.
+    /// </summary>
+    public bool HasIdentities
+    {
+        get
+        {
+            // Applied options first (the first read starts the source), then the flag decided with them.
+            _ = Options;
+            return Volatile.Read(ref _hasIdentities);
+        }
+    }
+
     /// <summary>Gets the handlers of replaced certificates that are still draining.</summary>
     public DrainQueue Drain { get; }
 
@@ -184,6 +199,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
 
             _appliedOptionsVersion = version;
             _seenFingerprint = fingerprint;
+            Volatile.Write(ref _hasIdentities, ClientCertHttpOptionsValidator.HasIdentities(options, _identityProviderCount));
             Volatile.Write(ref _options, options);
             Volatile.Write(ref _readiness, MakeReadinessReport(state!, options));
             Volatile.Write(ref _lastReload, Result(state!, succeeded: true, changed: true, previous: null, error: null));
@@ -369,6 +385,7 @@ internal sealed partial class ClientCertificateSource : IDisposable
             next = null;
             var previousThumbprint = previous.Thumbprint;
             _appliedOptionsVersion = version;
+            Volatile.Write(ref _hasIdentities, ClientCertHttpOptionsValidator.HasIdentities(options, _identityProviderCount));
             Volatile.Write(ref _options, options);
             Volatile.Write(ref _current, state);
             try

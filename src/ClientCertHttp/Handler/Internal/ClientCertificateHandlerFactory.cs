@@ -29,12 +29,7 @@ internal sealed class ClientCertificateHandlerFactory(
 
         // A per-identity client routes each request by the identity it names (set by the caller, for example a
         // proxy's request transform), as its IHttpClientFactory handler does; the identities' connections are the pool's.
-        HttpMessageHandler inner = ClientCertHttpOptionsValidator.HasIdentities(source.Options, source.IdentityProviderCount)
-            ? new ClientCertHttp.Identities.IdentityRoutingHandler(
-                identities,
-                primaryHandler,
-                source.Current.Certificate is null ? null : own => new RotatingClientCertificateHandler(source, own, _logger))
-            : new RotatingClientCertificateHandler(source, primaryHandler, _logger);
+        var inner = ClientCertificatePrimaryHandler.Create(source, () => identities, primaryHandler, _logger);
         return new RetryOutcomeHandler(source, identities, diagnoser, _logger, TimeProvider.System, forwarding: true) { InnerHandler = inner };
     }
 }

@@ -35,17 +35,11 @@ internal sealed class ClientCertificateHandlerFilter(
 
             var source = services.GetRequiredKeyedService<ClientCertificateSource>(name);
             var handler = RequireSocketsHttpHandler(name, builder.PrimaryHandler);
-            if (ClientCertHttpOptionsValidator.HasIdentities(source.Options, source.IdentityProviderCount))
-            {
-                var pool = services.GetRequiredKeyedService<ClientCertHttp.Identities.ClientCertificateIdentityPool>(name);
-                builder.PrimaryHandler = new ClientCertHttp.Identities.IdentityRoutingHandler(
-                    pool,
-                    handler,
-                    source.Current.Certificate is null ? null : own => new RotatingClientCertificateHandler(source, own, _logger));
-                return;
-            }
-
-            builder.PrimaryHandler = new RotatingClientCertificateHandler(source, handler, _logger);
+            builder.PrimaryHandler = ClientCertificatePrimaryHandler.Create(
+                source,
+                () => services.GetRequiredKeyedService<ClientCertHttp.Identities.ClientCertificateIdentityPool>(name),
+                handler,
+                _logger);
         };
     }
 

@@ -1,6 +1,5 @@
 using System.Net.Http;
 using ClientCertHttp.Certificates;
-using ClientCertHttp.DependencyInjection;
 using ClientCertHttp.Diagnostics;
 using ClientCertHttp.Resilience;
 using ClientCertHttp.Trust;
@@ -69,7 +68,7 @@ internal sealed class RetryOutcomeHandler(
         // A request that names an identity is about that identity's certificate: resolved (loaded, the first time)
         // here, outside the retry pipeline, so that an unknown identity fails once and is never retried. Only a
         // client with identities looks: reading request.Options creates them, which every request would pay.
-        if (ClientCertHttpOptionsValidator.HasIdentities(options, source.IdentityProviderCount)
+        if (source.HasIdentities
             && request.Options.TryGetValue(ClientCertHttp.Identities.ClientCertificateIdentityRequestExtensions.IdentityKey, out var identity))
         {
             var lookup = identities.GetAsync(identity, cancellationToken);
